@@ -1,0 +1,39 @@
+# Everything runs from a .venv in the repo root, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# The CPU build of PyTorch, for the sentence-transformers backend. On this project's machines
+# pip finds this exact version on local disk; elsewhere use e.g.
+#   make install TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH  ?= torch==2.13.0
+# Tests never reach a model hub and never send telemetry.
+TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[st,test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/reportqa index
+	$(BIN)/reportqa stats
+
+lint: $(STAMP)
+	$(BIN)/ruff check indexing bot tests benchmarks
+	$(BIN)/ruff format --check indexing bot tests benchmarks
+
+test: $(STAMP) lint
+	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
+
+clean:
+	rm -rf $(VENV) .reportqa benchmarks/.work

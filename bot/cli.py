@@ -1,0 +1,227 @@
+"""`reportqa`: the command line. Heavy imports happen inside commands, not at start-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="reportqa",
+    help="Ask questions about a folder of reports; get short answers with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+# Exit codes: 1 = the run did nothing useful (e.g. no report could be indexed);
+# 2 = configuration or environment problem (bad setting, model mismatch, store unreachable).
+EXIT_NOTHING = 1
+EXIT_CONFIG = 2
+
+
+def _fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+CorpusDir = Annotated[
+    Path | None, typer.Option("--corpus-dir", help="Reports folder (env REPORTQA_CORPUS_DIR).")
+]
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Local index folder (env REPORTQA_INDEX_DIR).")
+]
+ChromaUrl = Annotated[
+    str | None, typer.Option("--chroma-url", help="Chroma server URL (env REPORTQA_CHROMA_URL).")
+]
+Embedding = Annotated[
+    str | None,
+    typer.Option(
+        "--embedding",
+        help="e5-small-q4 or sentence-transformers:<model> (env REPORTQA_EMBEDDING).",
+    ),
+]
+
+
+@app.callback()
+def main_options() -> None:
+    """Settings come from REPORTQA_* variables and a .env file; command flags override them."""
+
+
+def _settings(**overrides: object):  # noqa: ANN202 - indexing.settings.Settings
+    from pydantic import ValidationError
+
+    from indexing.settings import Settings
+
+    try:
+        return Settings().with_overrides(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise _fail(f"bad setting {where.upper()}: {first.get('msg')}") from None
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("chromadb", "httpx", "urllib3", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@app.command("index")
+def index_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Report files or folders (default: the corpus dir).", show_default=False
+        ),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and re-embed all.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary last.")] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Texts per embedding call (env REPORTQA_EMBED_BATCH_SIZE)."),
+    ] = None,
+    corpus_dir: CorpusDir = None,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    embedding: Embedding = None,
+) -> None:
+    """Index reports (incremental: only new or changed paragraphs are embedded)."""
+    _quiet_libraries()
+    settings = _settings(
+        embed_batch_size=batch_size,
+        corpus_dir=corpus_dir,
+        index_dir=index_dir,
+        chroma_url=chroma_url,
+        embedding=embedding,
+    )
+    from bot.progress import RichIndexProgress
+    from indexing.embeddings import EmbedderError
+    from indexing.indexer import Indexer, IndexLockedError
+    from indexing.store import StoreError
+
+    if not paths and not settings.corpus_dir.is_dir():
+        raise _fail(
+            f"corpus folder '{settings.corpus_dir}' does not exist: create it, set "
+            "REPORTQA_CORPUS_DIR, or name files to index"
+        )
+    progress = RichIndexProgress(err)
+    try:
+        summary = Indexer(settings, progress=progress).run(paths, rebuild=rebuild)
+    except (StoreError, EmbedderError, IndexLockedError) as exc:
+        progress.finish()
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        progress.finish()
+        err.print("interrupted: the index is consistent; run again to finish")
+        raise typer.Exit(130) from None
+
+    if as_json:
+        sys.stdout.write(json.dumps(summary.model_dump(), ensure_ascii=False) + "\n")
+    else:
+        _print_summary(summary, settings)
+    if summary.files == 0:
+        if not summary.errors:
+            err.print("[yellow]no reports found[/] (supported: .txt .md .html .pdf .docx)")
+        raise typer.Exit(EXIT_NOTHING)
+
+
+def _print_summary(summary, settings) -> None:  # noqa: ANN001
+    table = Table(title="Index run", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rate = summary.embedded / summary.seconds if summary.seconds else 0.0
+    for label, value in (
+        ("report files seen", summary.files),
+        ("paragraphs embedded", f"{summary.embedded} ({summary.units_embedded} sentences)"),
+        ("paragraphs unchanged", summary.unchanged),
+        ("paragraphs deleted", summary.deleted),
+        ("skipped files", len(summary.errors)),
+        ("paragraphs in index", f"{summary.paragraphs} in {summary.reports} reports"),
+        ("embedding", summary.embedding),
+        ("store", settings.store_location),
+        ("time", f"{summary.seconds:.1f} s ({rate:.1f} paragraphs/s)"),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+    for error in summary.errors:
+        out.print(f"[yellow]skipped[/] {error.path}: {error.reason}", highlight=False)
+
+
+@app.command("stats")
+def stats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Show what is indexed: reports, paragraphs, embedding model, store."""
+    _quiet_libraries()
+    settings = _settings(index_dir=index_dir, chroma_url=chroma_url)
+    from indexing.store import Store, StoreError
+
+    try:
+        store = Store(settings)
+        info = store.model_info()
+        if not info:
+            raise StoreError(f"no index at {settings.store_location}: run `reportqa index` first")
+        store.open(str(info.get("embedding")), create=False)
+        counts = store.counts()
+        reports = sorted(store.reports().values(), key=lambda r: r.source)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    data = {
+        "store": settings.store_location,
+        "embedding": info.get("embedding"),
+        "configured_embedding": settings.embedding,
+        **counts,
+        "reports_list": [
+            {
+                k: getattr(r, k)
+                for k in ("source", "title", "byline", "paragraphs", "status", "indexed_at")
+            }
+            for r in reports
+        ],
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    out.print(
+        f"[bold]{counts['reports']}[/] reports, [bold]{counts['paragraphs']}[/] paragraphs, "
+        f"{counts['units']} sentences embedded with [bold]{info.get('embedding')}[/] "
+        f"in {settings.store_location}",
+        highlight=False,
+    )
+    if info.get("embedding") != settings.embedding:
+        out.print(
+            f"[yellow]note:[/] REPORTQA_EMBEDDING is '{settings.embedding}': "
+            "run `reportqa index --rebuild` before asking",
+            highlight=False,
+        )
+    table = Table("report", "paragraphs", "byline", "indexed", "title")
+    table.columns[-1].overflow = "ellipsis"
+    table.columns[-1].no_wrap = True
+    for r in reports:
+        status = r.indexed_at if r.status == "done" else f"[yellow]{r.status}[/]"
+        table.add_row(r.source, str(r.paragraphs), r.byline or "", status, r.title)
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+"""Incremental, crash-safe indexing: reports -> paragraphs -> sentence units -> Chroma.
+
+Why it converges after a SIGKILL at any point:
+- ids are derived from content, and every write is an upsert or a delete, so repeating a
+  step never duplicates anything;
+- a report is marked `pending` in the manifest before any of its writes and `done` after
+  the last, and only `done` reports with an unchanged file hash are skipped;
+- a paragraph's units are written before its paragraph record, so a paragraph record means
+  "complete"; units without one are orphans, cleared before their paragraph is redone;
+- a deleted report keeps its manifest record until its paragraphs and units are gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from indexing.corpus import Discovery, FoundFile, discover
+from indexing.embeddings import Embedder, get_embedder
+from indexing.loaders import LoadError, file_hash, load_report
+from indexing.models import FileError, IndexSummary, Paragraph, Report, Unit, content_hash
+from indexing.settings import Settings
+from indexing.store import ReportEntry, Store
+from indexing.text import fold, split_sentences
+
+#: Bump when splitting or unit construction changes, so stored reports are re-checked.
+INDEX_VERSION = 1
+
+
+class IndexProgress(Protocol):
+    """What the indexer reports while it works (the CLI draws it as progress bars)."""
+
+    def scanning(self, total_files: int) -> None: ...
+    def scanned(self, source: str) -> None: ...
+    def embedding(self, paragraphs: int, units: int) -> None: ...
+    def advance(self, paragraphs: int, units: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NullProgress:
+    """Progress that shows nothing (library use, tests)."""
+
+    def scanning(self, total_files: int) -> None:
+        """Ignore."""
+
+    def scanned(self, source: str) -> None:
+        """Ignore."""
+
+    def embedding(self, paragraphs: int, units: int) -> None:
+        """Ignore."""
+
+    def advance(self, paragraphs: int, units: int) -> None:
+        """Ignore."""
+
+    def finish(self) -> None:
+        """Ignore."""
+
+
+class IndexLockedError(RuntimeError):
+    """Another indexer is writing to the same local index."""
+
+
+def paragraph_units(report: Report) -> list[tuple[str, Paragraph, list[Unit]]]:
+    """The stored id and embedded units of every paragraph of a report.
+
+    The id hashes source, title and text: the title is part of every embedded unit, so a
+    new title must re-embed, while a paragraph that merely moved keeps its id.
+    """
+    out: list[tuple[str, Paragraph, list[Unit]]] = []
+    seen: dict[str, int] = {}
+    title = report.title
+    folded_title = fold(title)
+    for paragraph in report.paragraphs:
+        pid = content_hash(report.source, title, paragraph.text)
+        seen[pid] = seen.get(pid, 0) + 1
+        if seen[pid] > 1:  # the same paragraph twice in one report
+            pid = f"{pid}-{seen[pid]}"
+        units = []
+        for i, sentence in enumerate(split_sentences(paragraph.text) or [paragraph.text]):
+            folded = fold(sentence)
+            # The title is context for sentences that do not already carry it.
+            with_title = title and folded not in folded_title and folded_title not in folded
+            embed_text = f"{title}\n{sentence}" if with_title else sentence
+            units.append(
+                Unit(id=f"{pid}:{i}", paragraph_key=pid, text=sentence, embed_text=embed_text)
+            )
+        out.append((pid, paragraph, units))
+    return out
+
+
+@dataclass
+class _Job:
+    """The writes one changed report needs."""
+
+    report: Report
+    new: list[tuple[str, Paragraph, list[Unit]]]
+    stale: list[str]
+    renumber: dict[str, int]
+    orphans: list[str]
+    unchanged: int
+    sizes: dict[str, int]
+    pending: int = 0
+    vectors: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+
+class _Writer:
+    """Runs store writes in order on one background thread, overlapping with embedding."""
+
+    def __init__(self, max_pending: int = 8) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportqa-writer")
+        self._futures: list[Future] = []
+        self._max_pending = max_pending
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._futures = [f for f in self._futures if not self._done(f)]
+        while len(self._futures) >= self._max_pending:  # back-pressure
+            self._futures.pop(0).result()
+        self._futures.append(self._pool.submit(fn, *args))
+
+    @staticmethod
+    def _done(future: Future) -> bool:
+        if future.done():
+            future.result()  # re-raise a failed write here, on the main thread
+            return True
+        return False
+
+    def drain(self) -> None:
+        for future in self._futures:
+            future.result()
+        self._futures.clear()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _local_lock(settings: Settings) -> Iterator[None]:
+    if settings.chroma_url:
+        yield
+        return
+    import fcntl
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / "index.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise IndexLockedError(
+                f"another `reportqa index` is writing to {settings.index_dir}; wait for it to end"
+            ) from None
+        yield  # the kernel drops the lock if we are killed
+
+
+class Indexer:
+    """Brings the index in line with the reports on disk, embedding only what changed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        embedder: Embedder | None = None,
+        progress: IndexProgress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(
+            settings.embedding, settings.device, settings.embed_batch_size
+        )
+        self._store = store
+        self.progress = progress or NullProgress()
+        self.batch_size = settings.embed_batch_size
+        self.max_file_bytes = int(settings.max_file_mb * 1024 * 1024)
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use."""
+        if self._store is None:
+            self._store = Store(self.settings)
+        return self._store
+
+    def run(self, paths: list[Path] | None = None, rebuild: bool = False) -> IndexSummary:
+        """Index the reports under `paths` (default: the corpus dir); see the module doc."""
+        started = time.perf_counter()
+        with _local_lock(self.settings):
+            store = self.store
+            if rebuild:
+                store.reset()
+            store.open(self.embedder.name)
+            summary = IndexSummary(embedding=self.embedder.name)
+            found = discover(paths, self.settings.corpus_dir)
+            summary.errors.extend(found.errors)
+            manifest = store.reports()
+            jobs = self._plan(found, manifest, summary)
+            self._remove_missing(found, manifest, summary)
+            self._execute(jobs, summary)
+            counts = store.counts()
+        summary.paragraphs = counts["paragraphs"]
+        summary.reports = counts["reports"]
+        summary.seconds = round(time.perf_counter() - started, 3)
+        self.progress.finish()
+        return summary
+
+    # --- planning ----------------------------------------------------------------------
+
+    def _plan(
+        self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
+    ) -> list[_Job]:
+        jobs: list[_Job] = []
+        self.progress.scanning(len(found.files))
+        for item in found.files:
+            job = self._plan_file(item, manifest.get(item.source), summary)
+            if job is not None:
+                jobs.append(job)
+            self.progress.scanned(item.source)
+        return jobs
+
+    def _plan_file(
+        self, item: FoundFile, entry: ReportEntry | None, summary: IndexSummary
+    ) -> _Job | None:
+        if entry is not None and entry.status == "done" and entry.version == INDEX_VERSION:
+            try:
+                unchanged = file_hash(item.path.read_bytes()) == entry.file_hash
+            except OSError:
+                unchanged = False  # load_report below reports the error
+            if unchanged:
+                summary.files += 1
+                summary.unchanged += entry.paragraphs
+                return None
+        try:
+            report = load_report(item.path, item.source, self.max_file_bytes)
+        except LoadError as exc:
+            summary.errors.append(FileError(path=item.source, reason=str(exc)))
+            return None
+        except Exception as exc:  # a loader bug must not stop the other files
+            summary.errors.append(
+                FileError(path=item.source, reason=f"failed to load ({type(exc).__name__}: {exc})")
+            )
+            return None
+        summary.files += 1
+        planned = paragraph_units(report)
+        stored = self.store.paragraph_numbers(report.source) if entry is not None else {}
+        with_units = self.store.unit_paragraph_ids(report.source) if entry is not None else set()
+        wanted = {pid for pid, _, _ in planned}
+        new = [p for p in planned if p[0] not in stored]
+        renumber = {
+            pid: paragraph.number
+            for pid, paragraph, _ in planned
+            if pid in stored and stored[pid] != paragraph.number
+        }
+        stale = [pid for pid in stored if pid not in wanted]
+        orphans = [pid for pid in with_units if pid not in stored]
+        return _Job(
+            report=report,
+            new=new,
+            stale=stale,
+            renumber=renumber,
+            orphans=orphans,
+            unchanged=len(planned) - len(new),
+            sizes={pid: len(units) for pid, _, units in planned},
+        )
+
+    def _remove_missing(
+        self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
+    ) -> None:
+        present = {f.source for f in found.files}
+        for source in sorted(manifest):
+            if source not in present and found.in_scope(source):
+                summary.deleted += self.store.delete_source(source)
+                self.store.delete_report(source)
+
+    # --- writing -----------------------------------------------------------------------
+
+    def _execute(self, jobs: list[_Job], summary: IndexSummary) -> None:
+        store = self.store
+        queue: list[tuple[_Job, str, Paragraph, Unit]] = []
+        # Pending first: a crash from here on leaves these reports marked for a redo.
+        store.put_reports([self._entry(job.report, "pending") for job in jobs])
+        for job in jobs:
+            if job.orphans:
+                store.delete_units_of(job.orphans)
+            job.pending = len(job.new)
+            for pid, paragraph, units in job.new:
+                job.vectors[pid] = []
+                queue.extend((job, pid, paragraph, unit) for unit in units)
+        self.progress.embedding(sum(len(j.new) for j in jobs), len(queue))
+
+        writer = _Writer()
+        try:
+            ready = [job for job in jobs if job.pending == 0]
+            if ready:
+                writer.submit(self._finish_jobs, ready)
+            for job in ready:
+                summary.unchanged += job.unchanged
+                summary.deleted += len(job.stale)
+            for start in range(0, len(queue), self.batch_size):
+                batch = queue[start : start + self.batch_size]
+                vectors = self.embedder.embed_passages([u.embed_text for _, _, _, u in batch])
+                writer.submit(
+                    store.add_units,
+                    [u.id for *_, u in batch],
+                    vectors,
+                    [u.text for *_, u in batch],
+                    [
+                        {"source": j.report.source, "pid": pid, "i": int(u.id.rsplit(":", 1)[1])}
+                        for j, pid, _, u in batch
+                    ],
+                )
+                done_paragraphs = self._collect(batch, vectors, writer, summary)
+                summary.units_embedded += len(batch)
+                self.progress.advance(done_paragraphs, len(batch))
+            writer.drain()
+        finally:
+            writer.close()
+
+    def _collect(
+        self,
+        batch: list[tuple[_Job, str, Paragraph, Unit]],
+        vectors: np.ndarray,
+        writer: _Writer,
+        summary: IndexSummary,
+    ) -> int:
+        """Record unit vectors; write the paragraphs (and reports) this batch completed.
+
+        Completed paragraphs and reports are written in one call each per batch: Chroma's
+        per-call overhead, not its per-record cost, dominates small writes.
+        """
+        ids: list[str] = []
+        means: list[np.ndarray] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        finished: list[_Job] = []
+        for (job, pid, paragraph, _), vector in zip(batch, vectors, strict=True):
+            job.vectors[pid].append(vector)
+            expected = job.sizes[pid]
+            if len(job.vectors[pid]) < expected:
+                continue
+            mean = np.mean(job.vectors.pop(pid), axis=0)
+            means.append(mean / (np.linalg.norm(mean) or 1.0))
+            ids.append(pid)
+            texts.append(paragraph.text)
+            metas.append(self._paragraph_meta(job.report, paragraph, expected))
+            job.pending -= 1
+            if job.pending == 0:
+                finished.append(job)
+        if ids:
+            writer.submit(
+                self.store.add_paragraphs, ids, np.stack(means).astype(np.float32), texts, metas
+            )
+            summary.embedded += len(ids)
+        if finished:
+            writer.submit(self._finish_jobs, finished)
+            for job in finished:
+                summary.unchanged += job.unchanged
+                summary.deleted += len(job.stale)
+        return len(ids)
+
+    def _finish_jobs(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            if job.stale:
+                self.store.delete_paragraphs(job.stale)
+            if job.renumber:
+                self.store.renumber(job.renumber)
+        self.store.put_reports([self._entry(job.report, "done") for job in jobs])
+
+    @staticmethod
+    def _paragraph_meta(report: Report, paragraph: Paragraph, units: int) -> dict[str, Any]:
+        return {
+            "source": report.source,
+            "paragraph": paragraph.number,
+            "kind": paragraph.kind,
+            "title": report.title,
+            "units": units,
+        }
+
+    def _entry(self, report: Report, status: str) -> ReportEntry:
+        return ReportEntry(
+            source=report.source,
+            title=report.title,
+            byline=report.byline,
+            file_hash=report.file_hash,
+            version=INDEX_VERSION,
+            status=status,  # type: ignore[arg-type]
+            paragraphs=len(report.paragraphs),
+        )
+
+
+def index(
+    settings: Settings, paths: list[Path] | None = None, rebuild: bool = False
+) -> IndexSummary:
+    """Index reports with the given settings; the library form of `reportqa index`."""
+    return Indexer(settings).run(paths, rebuild=rebuild)

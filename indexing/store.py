@@ -1,0 +1,359 @@
+"""The Chroma store: embedded (`PersistentClient`) or a server (`HttpClient`).
+
+Three collections hold *all* index state, so a machine with only the server URL can answer:
+- units: one record per embedded sentence (vector, sentence text, paragraph id);
+- paragraphs: one record per paragraph (verbatim text, number, the mean unit vector);
+- reports: the manifest, one record per report (file hash, status, title, byline).
+Our own vectors are always passed in; Chroma's default embedding function is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from indexing.settings import Settings
+
+UNITS = "reportqa-units"
+PARAGRAPHS = "reportqa-paragraphs"
+REPORTS = "reportqa-reports"
+SCHEMA = 1
+# `$in` filters and id lists are chunked well below Chroma's batch limit.
+_ID_CHUNK = 500
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (unreachable server, corrupt directory, ...)."""
+
+
+class ModelMismatchError(StoreError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class ReportEntry(BaseModel):
+    """The manifest record of one report."""
+
+    source: str
+    title: str = ""
+    byline: str | None = None
+    file_hash: str = ""
+    version: int = 0
+    status: Literal["pending", "done"] = "pending"
+    paragraphs: int = 0
+    indexed_at: str = ""
+
+
+class StoredParagraph(BaseModel):
+    """A paragraph as read back from the store."""
+
+    id: str
+    source: str
+    number: int
+    text: str
+    kind: str = "text"
+    title: str = ""
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _quiet_chroma_env() -> None:
+    # Telemetry must stay off even in code paths that read the environment directly.
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class Store:
+    """Reads and writes the index; one instance per process is enough."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.location = settings.store_location
+        _quiet_chroma_env()
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise StoreError(f"chromadb is not installed ({exc})") from None
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if settings.chroma_url:
+                from urllib.parse import urlparse
+
+                url = urlparse(settings.chroma_url)
+                if url.scheme not in ("http", "https") or not url.hostname:
+                    raise StoreError(
+                        f"REPORTQA_CHROMA_URL must look like http://host:port, "
+                        f"got '{settings.chroma_url}'"
+                    )
+                self.client = chromadb.HttpClient(
+                    host=url.hostname,
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                self.client.heartbeat()
+            else:
+                settings.index_dir.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(
+                    path=str(settings.index_dir), settings=chroma_settings
+                )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot open the Chroma store at {self.location}: {exc}") from None
+        try:
+            self.max_batch = max(1, int(self.client.get_max_batch_size()))
+        except Exception:
+            self.max_batch = 1000
+        self._units = None
+        self._paragraphs = None
+        self._reports = None
+
+    # --- collections -------------------------------------------------------------------
+
+    def _get(self, name: str, create: bool, metadata: dict | None = None, space: str = "cosine"):  # noqa: ANN202
+        if create:
+            return self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": space}},
+                metadata=metadata,
+            )
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:
+            return None
+
+    def exists(self) -> bool:
+        """Whether an index has been created in this store."""
+        return self._get(UNITS, create=False) is not None
+
+    def model_info(self) -> dict[str, Any]:
+        """The embedding model and schema recorded with the index (empty when none)."""
+        col = self._get(UNITS, create=False)
+        return dict(col.metadata or {}) if col is not None else {}
+
+    def open(self, embedding: str, create: bool = True) -> None:
+        """Open (or create) the collections for an embedding model; refuse a different one."""
+        info = self.model_info()
+        if info:
+            built_with = info.get("embedding")
+            if built_with != embedding or info.get("schema") != SCHEMA:
+                why = (
+                    f"was built with embedding '{built_with}'"
+                    if built_with != embedding
+                    else f"has an older layout (schema {info.get('schema')}, now {SCHEMA})"
+                )
+                raise ModelMismatchError(
+                    f"the index at {self.location} {why}, but this run uses '{embedding}': "
+                    "run `reportqa index --rebuild` to re-embed everything"
+                    + (
+                        f" (or set REPORTQA_EMBEDDING={built_with})"
+                        if built_with != embedding
+                        else ""
+                    )
+                )
+        elif not create:
+            raise StoreError(f"no index at {self.location}: run `reportqa index` first")
+        meta = {"embedding": embedding, "schema": SCHEMA}
+        self._units = self._get(UNITS, True, meta)
+        self._paragraphs = self._get(PARAGRAPHS, True, meta)
+        self._reports = self._get(REPORTS, True, {"schema": SCHEMA}, space="l2")
+
+    def reset(self) -> None:
+        """Delete every reportqa collection (for `--rebuild`)."""
+        for name in (UNITS, PARAGRAPHS, REPORTS):
+            with contextlib.suppress(Exception):  # absent already
+                self.client.delete_collection(name)
+        self._units = self._paragraphs = self._reports = None
+
+    def _need(self, col):  # noqa: ANN001, ANN202
+        if col is None:
+            raise StoreError("store not opened: call Store.open() first")
+        return col
+
+    @property
+    def units(self):  # noqa: ANN201 - chromadb Collection
+        """The sentence-unit collection."""
+        return self._need(self._units)
+
+    @property
+    def paragraphs(self):  # noqa: ANN201
+        """The paragraph collection."""
+        return self._need(self._paragraphs)
+
+    @property
+    def reports_collection(self):  # noqa: ANN201
+        """The manifest collection."""
+        return self._need(self._reports)
+
+    # --- manifest ----------------------------------------------------------------------
+
+    def reports(self) -> dict[str, ReportEntry]:
+        """Every report in the manifest, by source."""
+        out: dict[str, ReportEntry] = {}
+        col = self.reports_collection
+        total = col.count()
+        for offset in range(0, total, self.max_batch):
+            got = col.get(include=["documents"], limit=self.max_batch, offset=offset)
+            for doc in got["documents"] or []:
+                entry = ReportEntry.model_validate_json(doc)
+                out[entry.source] = entry
+        return out
+
+    def put_reports(self, entries: Sequence[ReportEntry]) -> None:
+        """Write (or overwrite) manifest records."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for chunk in _chunks(list(entries), self.max_batch):
+            for entry in chunk:
+                entry.indexed_at = now
+            self.reports_collection.upsert(
+                ids=[_report_id(e.source) for e in chunk],
+                embeddings=[[1.0]] * len(chunk),
+                documents=[e.model_dump_json() for e in chunk],
+                metadatas=[{"source": e.source, "status": e.status} for e in chunk],
+            )
+
+    def delete_report(self, source: str) -> None:
+        """Remove one manifest record."""
+        self.reports_collection.delete(ids=[_report_id(source)])
+
+    # --- paragraphs and units ----------------------------------------------------------
+
+    def paragraph_numbers(self, source: str) -> dict[str, int]:
+        """Stored paragraph ids of a report and their numbers."""
+        got = self.paragraphs.get(where={"source": source}, include=["metadatas"])
+        return {
+            i: int(m["paragraph"]) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+
+    def unit_paragraph_ids(self, source: str) -> set[str]:
+        """Paragraph ids that have at least one stored unit (orphans included)."""
+        got = self.units.get(where={"source": source}, include=["metadatas"])
+        return {m["pid"] for m in got["metadatas"] or []}
+
+    def add_units(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        """Upsert sentence units (idempotent: same id, same record)."""
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            self.units.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                documents=list(texts[start:end]),
+                metadatas=list(metadatas[start:end]),
+            )
+
+    def add_paragraphs(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        """Upsert paragraph records (written after their units: the commit marker)."""
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            self.paragraphs.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                documents=list(texts[start:end]),
+                metadatas=list(metadatas[start:end]),
+            )
+
+    def renumber(self, numbers: dict[str, int]) -> None:
+        """Change paragraph numbers in place (no re-embedding)."""
+        items = list(numbers.items())
+        for chunk in _chunks(items, _ID_CHUNK):
+            self.paragraphs.update(
+                ids=[i for i, _ in chunk], metadatas=[{"paragraph": n} for _, n in chunk]
+            )
+
+    def delete_paragraphs(self, ids: Iterable[str]) -> None:
+        """Delete paragraph records and every unit that belongs to them."""
+        ids = list(ids)
+        for chunk in _chunks(ids, _ID_CHUNK):
+            self.paragraphs.delete(ids=list(chunk))
+        self.delete_units_of(ids)
+
+    def delete_units_of(self, paragraph_ids: Iterable[str]) -> None:
+        """Delete the units of the given paragraphs."""
+        ids = list(paragraph_ids)
+        for chunk in _chunks(ids, _ID_CHUNK):
+            self.units.delete(where={"pid": {"$in": list(chunk)}})
+
+    def delete_source(self, source: str) -> int:
+        """Delete everything of one report except its manifest record; return paragraphs."""
+        count = len(self.paragraph_numbers(source))
+        self.paragraphs.delete(where={"source": source})
+        self.units.delete(where={"source": source})
+        return count
+
+    # --- reads for answering -----------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Numbers of reports, paragraphs and units in the index."""
+        return {
+            "reports": self.reports_collection.count(),
+            "paragraphs": self.paragraphs.count(),
+            "units": self.units.count(),
+        }
+
+    def get_paragraphs(self, ids: Sequence[str]) -> list[StoredParagraph]:
+        """Paragraph records by id, in the order asked (missing ids are skipped)."""
+        found: dict[str, StoredParagraph] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            got = self.paragraphs.get(ids=list(chunk), include=["documents", "metadatas"])
+            for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                found[pid] = StoredParagraph(
+                    id=pid,
+                    source=meta["source"],
+                    number=int(meta["paragraph"]),
+                    text=doc,
+                    kind=str(meta.get("kind", "text")),
+                    title=str(meta.get("title", "")),
+                )
+        return [found[i] for i in ids if i in found]
+
+    def query_units(
+        self, vector: np.ndarray, k: int, where: dict | None = None
+    ) -> list[tuple[str, str, str, float]]:
+        """Nearest units: (unit id, paragraph id, sentence, cosine similarity)."""
+        total = self.units.count()
+        if total == 0:
+            return []
+        got = self.units.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (uid, meta["pid"], doc, 1.0 - float(dist))
+            for uid, doc, meta, dist in zip(
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=True,
+            )
+        ]
+
+
+def _report_id(source: str) -> str:
+    from indexing.models import content_hash
+
+    return "r-" + content_hash(source)
