@@ -138,6 +138,10 @@ def index_command(
         raise typer.Exit(EXIT_NOTHING)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _print_summary(summary, settings) -> None:  # noqa: ANN001
     table = Table(title="Index run", show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -149,7 +153,7 @@ def _print_summary(summary, settings) -> None:  # noqa: ANN001
         ("paragraphs unchanged", summary.unchanged),
         ("paragraphs deleted", summary.deleted),
         ("skipped files", len(summary.errors)),
-        ("paragraphs in index", f"{summary.paragraphs} in {summary.reports} reports"),
+        ("paragraphs in index", f"{summary.paragraphs} in {_plural(summary.reports, 'report')}"),
         ("embedding", summary.embedding),
         ("store", settings.store_location),
         ("time", f"{summary.seconds:.1f} s ({rate:.1f} paragraphs/s)"),
@@ -198,8 +202,9 @@ def stats_command(
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
     out.print(
-        f"[bold]{counts['reports']}[/] reports, [bold]{counts['paragraphs']}[/] paragraphs, "
-        f"{counts['units']} sentences embedded with [bold]{info.get('embedding')}[/] "
+        f"[bold]{_plural(counts['reports'], 'report')}[/], "
+        f"[bold]{_plural(counts['paragraphs'], 'paragraph')}[/], "
+        f"{_plural(counts['units'], 'sentence')} embedded with [bold]{info.get('embedding')}[/] "
         f"in {settings.store_location}",
         highlight=False,
     )
@@ -209,11 +214,15 @@ def stats_command(
             "run `reportqa index --rebuild` before asking",
             highlight=False,
         )
-    table = Table("report", "paragraphs", "byline", "indexed", "title")
-    table.columns[-1].overflow = "ellipsis"
-    table.columns[-1].no_wrap = True
+    table = Table(expand=True)
+    table.add_column("report", no_wrap=True, overflow="fold")
+    table.add_column("paras", justify="right", no_wrap=True)
+    table.add_column("byline", no_wrap=True)
+    table.add_column("indexed (UTC)", no_wrap=True)
+    # The title gets what width is left; the other columns must stay readable.
+    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1, min_width=8)
     for r in reports:
-        status = r.indexed_at if r.status == "done" else f"[yellow]{r.status}[/]"
+        status = r.indexed_at[:16].replace("T", " ") if r.status == "done" else "[yellow]pending[/]"
         table.add_row(r.source, str(r.paragraphs), r.byline or "", status, r.title)
     out.print(table)
 
