@@ -15,7 +15,7 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "kim-bang-2023.txt"
-SHARED_EVAL = REPO.parent / "shared" / "eval"
+DATA = REPO / "tests" / "data"
 
 
 @pytest.fixture(autouse=True)

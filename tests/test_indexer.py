@@ -9,7 +9,7 @@ import pytest
 
 from indexing.indexer import Indexer
 from indexing.store import ModelMismatchError, Store
-from tests.conftest import SAMPLE, SHARED_EVAL
+from tests.conftest import DATA, SAMPLE
 from tests.helpers import check_consistent, snapshot
 
 
@@ -77,7 +77,7 @@ def test_inserted_paragraph_renumbers_without_reembedding(corpus: Path, make_set
 
 
 def test_removed_report_leaves_the_index(corpus: Path, make_settings) -> None:  # noqa: ANN001
-    shutil.copy(SHARED_EVAL / "corpus" / "ly-nhan-2023.txt", corpus)
+    shutil.copy(DATA / "corpus" / "ly-nhan-2023.txt", corpus)
     settings = make_settings(corpus)
     assert run(settings).paragraphs == 9
     (corpus / "ly-nhan-2023.txt").unlink()
@@ -91,7 +91,7 @@ def test_removed_report_leaves_the_index(corpus: Path, make_settings) -> None:  
 def test_naming_a_subfolder_only_touches_that_subfolder(corpus: Path, make_settings) -> None:  # noqa: ANN001
     sub = corpus / "2024"
     sub.mkdir()
-    shutil.copy(SHARED_EVAL / "corpus" / "phu-ly-2023.md", sub)
+    shutil.copy(DATA / "corpus" / "phu-ly-2023.md", sub)
     settings = make_settings(corpus)
     run(settings)
     (sub / "phu-ly-2023.md").unlink()
