@@ -49,7 +49,7 @@ DISTRICTS = [
     "Xuan Truong",
 ]
 SOURCES = [REPO / "corpus" / "kim-bang-2023.txt"] + sorted(
-    (REPO.parent / "shared" / "eval" / "corpus").glob("*")
+    (REPO / "tests" / "data" / "corpus").glob("*")
 )
 
 
