@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[st,test]"
+	$(BIN)/python -m pip install --quiet -e ".[st,openai,test]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/reportqa index
 	$(BIN)/reportqa stats
+	$(BIN)/reportqa ask "How many skilled mass mobilization models were replicated?"
 
 lint: $(STAMP)
 	$(BIN)/ruff check indexing bot tests benchmarks

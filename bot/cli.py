@@ -164,6 +164,137 @@ def _print_summary(summary, settings) -> None:  # noqa: ANN001
         out.print(f"[yellow]skipped[/] {error.path}: {error.reason}", highlight=False)
 
 
+Llm = Annotated[
+    str | None,
+    typer.Option("--llm", help="provider:model for generative answers (env REPORTQA_LLM)."),
+]
+
+
+def _open_qa(settings):  # noqa: ANN001, ANN202 - bot.qa.QA
+    from bot.qa import QA
+    from indexing.embeddings import EmbedderError
+    from indexing.store import StoreError
+
+    qa = QA(settings)
+    try:
+        qa.store  # noqa: B018 - opens the index now, so a missing one is a clean error
+    except (StoreError, EmbedderError) as exc:
+        raise _fail(str(exc)) from None
+    return qa
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[
+        str | None, typer.Argument(help="The question (omit with --json to read stdin).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    embedding: Embedding = None,
+    llm: Llm = None,
+) -> None:
+    """Answer a question from the indexed reports, with citations."""
+    _quiet_libraries()
+    settings = _settings(index_dir=index_dir, chroma_url=chroma_url, embedding=embedding, llm=llm)
+    if question is None and not as_json:
+        raise _fail("give a QUESTION, or use --json to read one question per line from stdin")
+    qa = _open_qa(settings)
+    if question is None:
+        for line in sys.stdin:
+            if line.strip():
+                result = qa.answer(line.strip())
+                sys.stdout.write(result.model_dump_json() + "\n")
+                sys.stdout.flush()
+        return
+    result = qa.answer(question)
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+        return
+    _print_answer(result)
+
+
+def _print_answer(result) -> None:  # noqa: ANN001 - bot.models.Answer
+    import re
+
+    from rich.markup import escape
+
+    if result.resolved_question:
+        out.print(f"[dim]({escape(result.resolved_question)})[/]")
+    text = re.sub(r"\*\*(.+?)\*\*", lambda m: f"[bold]{m.group(1)}[/bold]", escape(result.answer))
+    out.print(text if result.answered else f"[yellow]{text}[/]", highlight=False)
+    for c in result.citations:
+        out.print(
+            f"  [bold cyan][{c.n}][/] {escape(c.source)} ¶{c.paragraph}: [italic]"
+            f"“{escape(c.quote)}”[/]",
+            highlight=False,
+        )
+
+
+@app.command("eval")
+def eval_command(
+    file: Annotated[
+        Path, typer.Argument(help="Question file (.jsonl).", exists=True, dir_okay=False)
+    ],
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Eval reports dir (default: corpus/ beside FILE)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index_dir: IndexDir = None,
+    embedding: Embedding = None,
+    llm: Llm = None,
+) -> None:
+    """Score the pipeline on a question file (answers, citations, refusals, latency)."""
+    _quiet_libraries()
+    settings = _settings(index_dir=index_dir, embedding=embedding, llm=llm)
+    from bot.evaluate import run_eval
+    from bot.progress import RichIndexProgress
+    from indexing.embeddings import EmbedderError
+    from indexing.store import StoreError
+
+    def shown(result) -> None:  # noqa: ANN001
+        mark = (
+            "[green]ok[/]"
+            if result.answer_ok and result.citation_ok is not False
+            else "[red]miss[/]"
+        )
+        err.print(f"{mark} {result.id} ({result.latency_ms:.0f} ms)", highlight=False)
+
+    try:
+        report = run_eval(
+            file, settings, corpus, progress=lambda: RichIndexProgress(err), on_result=shown
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except (StoreError, EmbedderError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+        return
+    table = Table(title=f"Eval: {file}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+    for label, value in (
+        ("questions", str(report.questions)),
+        ("answer accuracy", fmt(report.answer_accuracy)),
+        ("citation accuracy", fmt(report.citation_accuracy)),
+        ("refusal accuracy", fmt(report.refusal_accuracy)),
+        ("false refusals", str(report.false_refusals)),
+        ("latency p50 / p95", f"{report.latency_p50_ms:.0f} / {report.latency_p95_ms:.0f} ms"),
+        *((f"answers ({lang})", fmt(v)) for lang, v in report.by_language.items()),
+    ):
+        table.add_row(label, value)
+    out.print(table)
+    for miss in report.misses:
+        out.print(
+            f"[red]miss[/] {miss.id}: {miss.why}\n     Q: {miss.question}\n"
+            f"     A: {miss.answer[:200]}  {miss.cited}",
+            highlight=False,
+        )
+
+
 @app.command("stats")
 def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -219,7 +219,10 @@ class Store:
                 ids=[_report_id(e.source) for e in chunk],
                 embeddings=[[1.0]] * len(chunk),
                 documents=[e.model_dump_json() for e in chunk],
-                metadatas=[{"source": e.source, "status": e.status} for e in chunk],
+                metadatas=[
+                    {"source": e.source, "status": e.status, "file_hash": e.file_hash}
+                    for e in chunk
+                ],
             )
 
     def delete_report(self, source: str) -> None:

@@ -1,0 +1,137 @@
+"""The answering chain: question (+ history) -> retrieval -> answer -> verified citations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from bot.extractive import ExtractiveAnswerer
+from bot.followup import resolve_followup
+from bot.language import EMPTY_INDEX, detect_language
+from bot.models import Answer, Turn
+from bot.retrieval import ReportRetriever, Retriever
+from indexing.embeddings import Embedder, get_embedder
+from indexing.settings import Settings
+from indexing.store import Store, StoreError
+
+MAX_QUESTION_CHARS = 1000
+
+
+class NotIndexedError(StoreError):
+    """Nothing has been indexed in the configured store."""
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+class QA:
+    """Answers questions over the index described by `settings`; safe to share across threads.
+
+    The store, the embedder and the lexicon are opened on first use and kept.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._embedder: Embedder | None = None
+        self._retriever: Retriever | None = None
+        self._extractive: ExtractiveAnswerer | None = None
+        self._generative = None
+
+    def _open(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                embedder = get_embedder(
+                    self.settings.embedding, self.settings.device, self.settings.embed_batch_size
+                )
+                store = Store(self.settings)
+                if not store.exists():
+                    raise NotIndexedError(
+                        f"no index at {self.settings.store_location}: run `reportqa index` first"
+                    )
+                store.open(embedder.name, create=False)
+                self._store, self._embedder = store, embedder
+                self._extractive = ExtractiveAnswerer(embedder)
+                if self.settings.llm:
+                    from bot.generative import GenerativeAnswerer
+
+                    self._generative = GenerativeAnswerer(self.settings.llm)
+                self._retriever = Retriever(store, embedder)
+            return self._retriever
+
+    @property
+    def store(self) -> Store:
+        """The opened store."""
+        self._open()
+        assert self._store is not None
+        return self._store
+
+    def retriever(self, k: int = 4) -> ReportRetriever:
+        """The retrieval step as a LangChain retriever."""
+        return ReportRetriever(retriever=self._open(), k=k)
+
+    def answer(self, question: str, history: Sequence[Turn | dict] | None = None) -> Answer:
+        """Answer one question; `history` holds earlier turns for follow-ups."""
+        started = time.perf_counter()
+        question = " ".join(str(question).split())[:MAX_QUESTION_CHARS]
+        turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
+        retriever = self._open()
+        timings: dict[str, float] = {}
+        if not question:
+            return Answer(
+                question="", answer="Please ask a question.", answered=False, answerer="none"
+            )
+        if self.store.counts()["paragraphs"] == 0:
+            return Answer(
+                question=question,
+                answer=EMPTY_INDEX[detect_language(question)],
+                answered=False,
+                answerer="none",
+            )
+
+        resolved = resolve_followup(question, turns)
+        if turns and self._generative is not None and resolved == question:
+            t = time.perf_counter()
+            try:
+                resolved = self._generative.condense(question, turns)
+            except Exception:  # the offline resolution above still stands
+                resolved = question
+            timings["condense"] = _ms(time.perf_counter() - t)
+
+        t = time.perf_counter()
+        retrieval = retriever.retrieve(resolved)
+        timings["retrieve"] = _ms(time.perf_counter() - t)
+
+        t = time.perf_counter()
+        assert self._extractive is not None
+        result = self._extractive.answer(resolved, retrieval)
+        timings["answer"] = _ms(time.perf_counter() - t)
+        if self._generative is not None:
+            t = time.perf_counter()
+            result = self._generative.answer(resolved, retrieval.contexts, fallback=result)
+            timings["generate"] = _ms(time.perf_counter() - t)
+
+        timings["total"] = _ms(time.perf_counter() - started)
+        return result.model_copy(
+            update={
+                "question": question,
+                "resolved_question": resolved if resolved != question else None,
+                "timings_ms": timings,
+            }
+        )
+
+
+_default: QA | None = None
+_default_lock = threading.Lock()
+
+
+def default_qa() -> QA:
+    """The process-wide QA built from the environment (and `.env`)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = QA()
+        return _default
