@@ -224,9 +224,11 @@ def _print_answer(result) -> None:  # noqa: ANN001 - bot.models.Answer
     text = re.sub(r"\*\*(.+?)\*\*", lambda m: f"[bold]{m.group(1)}[/bold]", escape(result.answer))
     out.print(text if result.answered else f"[yellow]{text}[/]", highlight=False)
     for c in result.citations:
+        # The answer already quotes in full; the citation line is for finding the paragraph.
+        quote = c.quote if len(c.quote) <= 120 else c.quote[:117].rstrip() + "…"
         out.print(
             f"  [bold cyan][{c.n}][/] {escape(c.source)} ¶{c.paragraph}: [italic]"
-            f"“{escape(c.quote)}”[/]",
+            f"“{escape(quote)}”[/]",
             highlight=False,
         )
 

@@ -16,6 +16,7 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "kim-bang-2023.txt"
 DATA = REPO / "tests" / "data"
+SHARED_EVAL_FILE = REPO.parent / "shared" / "eval" / "questions.jsonl"
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +51,23 @@ def make_settings(tmp_path: Path) -> Callable[..., object]:
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def answer_settings(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """An e5 index of tests/data/corpus (six reports, three languages), built once."""
+    from indexing.indexer import Indexer
+    from indexing.settings import Settings
+
+    root = tmp_path_factory.mktemp("answering")
+    settings = Settings(corpus_dir=DATA / "corpus", index_dir=root / "index")
+    Indexer(settings).run()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def qa(answer_settings):  # noqa: ANN001, ANN201
+    """A QA over the shared test index."""
+    from bot.qa import QA
+
+    return QA(answer_settings)

@@ -80,3 +80,46 @@ def test_missing_corpus_dir(tmp_path: Path) -> None:
     result = reportqa("index", cwd=tmp_path)
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_ask_json_and_stdin_batch(corpus: Path, tmp_path: Path) -> None:
+    assert reportqa("index", cwd=tmp_path).returncode == 0
+    one = reportqa(
+        "ask", "How many skilled mass mobilization models were replicated?", "--json", cwd=tmp_path
+    )
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert answer["answered"] and "109" in answer["answer"]
+    assert answer["citations"][0]["paragraph"] == 4
+
+    batch = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        cwd=tmp_path,
+        env={**os.environ, "REPORTQA_INDEX_DIR": str(tmp_path / "idx")},
+        input="How many skilled mass mobilization models were replicated?\n\n"
+        "What will the weather be in Hanoi tomorrow?\n",
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False]
+
+
+def test_ask_prints_answer_then_citations(corpus: Path, tmp_path: Path) -> None:
+    assert reportqa("index", cwd=tmp_path).returncode == 0
+    shown = reportqa(
+        "ask",
+        "How many skilled mass mobilization models were replicated?",
+        cwd=tmp_path,
+        env={"COLUMNS": "200"},
+    )
+    assert shown.stdout.startswith("109 — Do tej pory")
+    citation = [line for line in shown.stdout.splitlines() if line.strip().startswith("[1]")]
+    assert citation[0].strip().startswith("[1] kim-bang-2023.txt ¶4")
+
+
+def test_ask_without_an_index(tmp_path: Path) -> None:
+    result = reportqa("ask", "anything", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "reportqa index" in result.stderr

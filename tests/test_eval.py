@@ -1,0 +1,54 @@
+"""`reportqa eval` scores, on our own question set and on the shared dev set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.evaluate import load_items, run_eval
+from indexing.settings import Settings
+from tests.conftest import DATA, SHARED_EVAL_FILE
+
+
+def check(report) -> None:  # noqa: ANN001
+    misses = "\n".join(f"{m.id}: {m.why} -> {m.answer[:120]}" for m in report.misses)
+    assert report.answer_accuracy >= 0.9, misses
+    assert report.citation_accuracy >= 0.9, misses
+    assert report.refusal_accuracy == 1.0, misses
+
+
+def test_our_question_set(corpus: Path, tmp_path: Path) -> None:
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "idx")
+    report = run_eval(DATA / "questions.jsonl", settings)
+    assert report.questions == len(load_items(DATA / "questions.jsonl"))
+    assert set(report.by_language) == {"en", "pl", "vi"}
+    check(report)
+
+
+@pytest.mark.skipif(not SHARED_EVAL_FILE.exists(), reason="../shared/eval not beside the repo")
+def test_shared_dev_set_from_the_cli(corpus: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "REPORTQA_CORPUS_DIR": str(corpus), "REPORTQA_INDEX_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval", str(SHARED_EVAL_FILE), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["answer_accuracy"] >= 0.9
+    assert report["citation_accuracy"] >= 0.9
+    assert report["refusal_accuracy"] == 1.0
+
+
+def test_bad_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "a", "question": "x"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"q.jsonl:2"):
+        load_items(path)
