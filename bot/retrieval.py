@@ -39,7 +39,8 @@ class Retrieval:
     question: str
     contexts: list[Context]
     names: list[str] = field(default_factory=list)
-    unknown_names: list[str] = field(default_factory=list, metadata={"doc": "as written"})
+    # As written in the question, for telling the user what the reports do not mention.
+    unknown_names: list[str] = field(default_factory=list)
     named_sources: set[str] = field(default_factory=set)
 
 

@@ -82,6 +82,9 @@ def test_non_numeric_answer_is_verbatim(qa) -> None:  # noqa: ANN001
         "How many petitions did Kim Bang resolve in 2023?",
         "Ile wyniósł budżet gmin Phu Ly na 2024 rok?",
         "Dân số huyện Kim Bảng là bao nhiêu người?",
+        # A one-word target ("population") is ~0.80 similar to any figure: must not guess 64.
+        "What is the population of Ly Nhan?",
+        "How many trees did Ly Nhan plant in 2023?",
     ],
 )
 def test_refusals_cite_nothing(qa, question) -> None:  # noqa: ANN001
