@@ -112,7 +112,7 @@ class ExtractiveAnswerer:
         for n, c in enumerate(chosen, start=1):
             quote = _with_lead_in(c.context, c.sentence)
             parts.append(f"{quote} [{n}]")
-            citations.append(_cite(n, c.context, quote))
+            citations.append(c.context.cite(n, quote))
         return Answer(question=question, answer=" ".join(parts), answered=True, citations=citations)
 
     @staticmethod
@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
             question=question,
             answer=f"**{figure.text}** — {candidate.sentence} [1]",
             answered=True,
-            citations=[_cite(1, candidate.context, candidate.sentence)],
+            citations=[candidate.context.cite(1, candidate.sentence)],
         )
 
 
@@ -178,14 +178,3 @@ def _with_lead_in(context: Context, sentence: str) -> str:
     between = context.text[start:end]
     # Only when the list is short enough to quote whole; else the lead-in plus the item.
     return between if len(between) <= 600 else f"{lead} … {sentence}"
-
-
-def _cite(n: int, context: Context, quote: str) -> Citation:
-    return Citation(
-        n=n,
-        source=context.source,
-        paragraph=context.paragraph,
-        quote=quote,
-        text=context.text,
-        score=context.score,
-    )

@@ -26,6 +26,17 @@ class Context(BaseModel):
     dense: float = Field(description="Best sentence similarity to the question.")
     sentences: list[Sentence] = Field(default_factory=list, description="Matched, best first.")
 
+    def cite(self, n: int, quote: str) -> Citation:
+        """A citation numbered `n` of this paragraph, quoting `quote` (verbatim from it)."""
+        return Citation(
+            n=n,
+            source=self.source,
+            paragraph=self.paragraph,
+            quote=quote,
+            text=self.text,
+            score=self.score,
+        )
+
 
 class Citation(BaseModel):
     """A numbered pointer from an answer to a real paragraph (CONTRACT.md)."""

@@ -46,16 +46,7 @@ def verify(text: str, contexts: list[Context]) -> Verified:
     for original, n in sorted(order.items(), key=lambda item: item[1]):
         context = contexts[original - 1]
         quote = context.sentences[0].text if context.sentences else context.text
-        citations.append(
-            Citation(
-                n=n,
-                source=context.source,
-                paragraph=context.paragraph,
-                quote=quote,
-                text=context.text,
-                score=context.score,
-            )
-        )
+        citations.append(context.cite(n, quote))
     backed = set().union(*(numbers_in(c.text) for c in citations)) if citations else set()
     figures = numbers_in(MARKER.sub("", cleaned))
     unsupported = sorted(f for f in figures if f not in backed)

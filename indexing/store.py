@@ -243,6 +243,23 @@ class Store:
         got = self.units.get(where={"source": source}, include=["metadatas"])
         return {m["pid"] for m in got["metadatas"] or []}
 
+    def _upsert(
+        self,
+        collection: Any,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        for start in range(0, len(ids), self.max_batch):
+            end = start + self.max_batch
+            collection.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                documents=list(texts[start:end]),
+                metadatas=list(metadatas[start:end]),
+            )
+
     def add_units(
         self,
         ids: Sequence[str],
@@ -251,14 +268,7 @@ class Store:
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
         """Upsert sentence units (idempotent: same id, same record)."""
-        for start in range(0, len(ids), self.max_batch):
-            end = start + self.max_batch
-            self.units.upsert(
-                ids=list(ids[start:end]),
-                embeddings=vectors[start:end],
-                documents=list(texts[start:end]),
-                metadatas=list(metadatas[start:end]),
-            )
+        self._upsert(self.units, ids, vectors, texts, metadatas)
 
     def add_paragraphs(
         self,
@@ -268,14 +278,7 @@ class Store:
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
         """Upsert paragraph records (written after their units: the commit marker)."""
-        for start in range(0, len(ids), self.max_batch):
-            end = start + self.max_batch
-            self.paragraphs.upsert(
-                ids=list(ids[start:end]),
-                embeddings=vectors[start:end],
-                documents=list(texts[start:end]),
-                metadatas=list(metadatas[start:end]),
-            )
+        self._upsert(self.paragraphs, ids, vectors, texts, metadatas)
 
     def renumber(self, numbers: dict[str, int]) -> None:
         """Change paragraph numbers in place (no re-embedding)."""
