@@ -297,6 +297,38 @@ def eval_command(
         )
 
 
+@app.command("telegram")
+def telegram_command(
+    webhook: Annotated[
+        str | None,
+        typer.Option(help="Public HTTPS URL for webhook mode (default: long polling)."),
+    ] = None,
+    listen: Annotated[
+        str, typer.Option(help="HOST:PORT the webhook server listens on.")
+    ] = "0.0.0.0:8443",
+    index_dir: IndexDir = None,
+    chroma_url: ChromaUrl = None,
+    llm: Llm = None,
+) -> None:
+    """Run the Telegram bot (long polling, or a webhook server with --webhook)."""
+    _quiet_libraries()
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    settings = _settings(index_dir=index_dir, chroma_url=chroma_url, llm=llm)
+    from bot.telegram import ConfigError, run
+
+    _open_qa(settings)  # a missing index or model mismatch stops us before Telegram does
+    try:
+        err.print(
+            f"reportqa bot: {'webhook ' + webhook if webhook else 'long polling'}; "
+            f"index {settings.store_location}; Ctrl-C to stop"
+        )
+        run(settings, webhook=webhook, listen=listen)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
 @app.command("stats")
 def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     allowed_users: str = ""
     public: bool = False
+    telegram_rate_limit: int = Field(10, ge=1, description="Questions per user per minute.")
 
     @field_validator("chroma_url", "llm", "telegram_api_url", mode="before")
     @classmethod

@@ -1,0 +1,570 @@
+"""The Telegram frontend (python-telegram-bot 22).
+
+Handlers are small async functions that parse the update and reply; what they decide is
+in `BotCore` (access, rate limits, answering, feedback), and the `Application` is built in
+one place, `build_application`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import html
+import json
+import logging
+import re
+import time
+import warnings
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
+
+from bot.models import Answer, Turn
+from bot.qa import MAX_QUESTION_CHARS, QA
+from bot.rendering import citation_label, render_answer, render_paragraph, split_blocks
+from indexing.settings import Settings
+
+log = logging.getLogger(__name__)
+# PTB warns on every 429 that `retry_after` will become a timedelta; both forms are handled.
+warnings.filterwarnings("ignore", message=r".*`retry_after` will be of type", module="telegram")
+T = TypeVar("T")
+
+HISTORY_TURNS = 5
+KEPT_ANSWERS = 30
+EXAMPLES = (
+    "How many skilled mass mobilization models were replicated?",
+    "Ile modeli mobilizacji masowej powielono w Kim Bang?",
+    "Công tác dân chủ ở Kim Bảng được thực hiện như thế nào?",
+)
+COMMANDS = [
+    BotCommand("ask", "Ask a question about the reports"),
+    BotCommand("sources", "List the indexed reports"),
+    BotCommand("new", "Forget this conversation"),
+    BotCommand("help", "How to ask, with examples"),
+]
+
+
+class ConfigError(RuntimeError):
+    """The bot cannot start with these settings (the message says what to set)."""
+
+
+# --- policy: who may ask, how often, what is recorded ---------------------------------
+
+
+class Access:
+    """The allowlist: numeric user ids and @usernames, or everyone when public."""
+
+    def __init__(self, allowed: str, public: bool) -> None:
+        entries = [e.strip() for e in allowed.replace(";", ",").split(",") if e.strip()]
+        self.ids = {int(e) for e in entries if e.lstrip("-").isdigit()}
+        self.usernames = {e.lstrip("@").lower() for e in entries if not e.lstrip("-").isdigit()}
+        self.public = public
+        if not public and not self.ids and not self.usernames:
+            raise ConfigError(
+                "nobody may use the bot: set REPORTQA_ALLOWED_USERS to Telegram user ids or "
+                "@usernames (comma-separated), or REPORTQA_PUBLIC=1 to let anyone ask"
+            )
+
+    def allows(self, user: User | None) -> bool:
+        """Whether this user may get answers."""
+        if user is None:
+            return False
+        if self.public or user.id in self.ids:
+            return True
+        return bool(user.username) and user.username.lower() in self.usernames
+
+
+class RateLimit:
+    """At most `per_minute` questions per user in any 60 seconds."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._asked: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int, now: float | None = None) -> bool:
+        """Record a question and say whether it is within the limit."""
+        now = time.monotonic() if now is None else now
+        times = self._asked.setdefault(user_id, deque())
+        while times and now - times[0] >= 60:
+            times.popleft()
+        if len(times) >= self.per_minute:
+            return False
+        times.append(now)
+        return True
+
+
+class FeedbackLog:
+    """👍/👎 votes as JSON lines (question, answer, citations, vote), to grow eval sets."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def record(self, entry: dict[str, Any], vote: str, user_id: int) -> None:
+        """Append one vote."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "user": hashlib.sha256(str(user_id).encode()).hexdigest()[:12],
+            "vote": vote,
+            **entry,
+        }
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+class BotCore:
+    """What the bot decides: kept out of the handlers so it can be read and tested alone."""
+
+    def __init__(self, settings: Settings, qa: QA) -> None:
+        self.settings = settings
+        self.qa = qa
+        self.access = Access(settings.allowed_users, settings.public)
+        self.limit = RateLimit(settings.telegram_rate_limit)
+        self.feedback = FeedbackLog(settings.index_dir / "feedback.jsonl")
+        self.refused: set[int] = set()
+
+    def answer(self, question: str, history: list[Turn]) -> Answer:
+        """Answer (blocking: run it off the event loop)."""
+        return self.qa.answer(question, history=history)
+
+    def sources(self) -> list[str]:
+        """Lines describing the indexed reports."""
+        reports = sorted(self.qa.store.reports().values(), key=lambda r: r.source)
+        return [f"{r.source} ({r.paragraphs} paragraphs): {r.title[:80]}" for r in reports]
+
+
+# --- helpers shared by the handlers -----------------------------------------------------
+
+
+def core_of(context: ContextTypes.DEFAULT_TYPE) -> BotCore:
+    """The BotCore stored in bot_data by build_application."""
+    return context.application.bot_data["core"]
+
+
+async def send_retrying(make: Callable[[], Awaitable[T]], attempts: int = 4) -> T:
+    """Call the Bot API, retrying flood waits and transient network/5xx errors."""
+    delay = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            return await make()
+        except RetryAfter as exc:
+            if attempt == attempts:
+                raise
+            wait = exc.retry_after
+            await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
+        except NetworkError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+async def reply(message: Message, text: str, **kwargs: Any) -> Message:
+    """Reply with HTML, retrying transient failures."""
+    return await send_retrying(
+        lambda: message.reply_text(text, parse_mode=ParseMode.HTML, **kwargs)
+    )
+
+
+@contextlib.asynccontextmanager
+async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" until the block ends (Telegram clears it after ~5 s, so repeat)."""
+
+    async def keep_typing() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(4)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Check access; a stranger gets one polite refusal and nothing else."""
+    core = core_of(context)
+    user = update.effective_user
+    if core.access.allows(user):
+        return True
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer("Sorry, this bot is private.")
+        return False
+    message = update.effective_message
+    if user is not None and user.id not in core.refused and message is not None:
+        core.refused.add(user.id)
+        await reply(
+            message,
+            "Sorry, this bot is private. Ask its owner to add your Telegram user id "
+            f"(<code>{user.id}</code>) to REPORTQA_ALLOWED_USERS.",
+        )
+    return False
+
+
+def keyboard(aid: str, answer: Answer, with_feedback: bool = True) -> InlineKeyboardMarkup | None:
+    """One button per citation (shows the full paragraph), then 👍/👎."""
+    rows = [
+        [InlineKeyboardButton(citation_label(c)[:60], callback_data=f"c:{aid}:{c.n}")]
+        for c in answer.citations
+    ]
+    if with_feedback:
+        rows.append(
+            [
+                InlineKeyboardButton("👍", callback_data=f"f:{aid}:up"),
+                InlineKeyboardButton("👎", callback_data=f"f:{aid}:down"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    """The one path every question takes: checks, answer off the loop, reply with buttons."""
+    core = core_of(context)
+    message = update.effective_message
+    chat = update.effective_chat
+    user = update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    question = question.strip()
+    if not question:
+        await reply(
+            message,
+            f"Ask me a question about the reports, for example:\n<i>{html.escape(EXAMPLES[0])}</i>",
+        )
+        return
+    if len(question) > MAX_QUESTION_CHARS:
+        await reply(
+            message,
+            f"That is too long for a question: please keep it under "
+            f"{MAX_QUESTION_CHARS} characters.",
+        )
+        return
+    if not core.limit.allow(user.id):
+        await reply(
+            message, "You are asking faster than I can keep up: please wait a minute and ask again."
+        )
+        return
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    history = [Turn.model_validate(t) for t in chat_data.get("history", [])]
+    try:
+        async with typing(context, chat.id):
+            result = await asyncio.to_thread(core.answer, question, history)
+    except Exception:
+        log.exception("answering failed")
+        await reply(message, "The reports are unavailable right now; please try again in a minute.")
+        return
+    turn = Turn(question=result.resolved_question or question, answer=result.answer)
+    chat_data["history"] = [t.model_dump() for t in [*history, turn][-HISTORY_TURNS:]]
+    aid = f"{chat_data.get('next_aid', 0):x}"
+    chat_data["next_aid"] = chat_data.get("next_aid", 0) + 1
+    answers = chat_data.setdefault("answers", {})
+    answers[aid] = {
+        "question": question,
+        "answer": result.answer,
+        "answered": result.answered,
+        "citations": [c.model_dump() for c in result.citations],
+    }
+    for old in list(answers)[:-KEPT_ANSWERS]:
+        del answers[old]
+    messages = split_blocks(render_answer(result))
+    for i, text in enumerate(messages):
+        last = i == len(messages) - 1
+        await reply(message, text, reply_markup=keyboard(aid, result) if last else None)
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start and /help: what the bot knows and how to ask."""
+    if not await allowed(update, context) or update.effective_message is None:
+        return
+    core = core_of(context)
+    try:
+        count = len(await asyncio.to_thread(core.sources))
+    except Exception:
+        count = 0
+    examples = "\n".join(f"• <i>{html.escape(e)}</i>" for e in EXAMPLES)
+    await reply(
+        update.effective_message,
+        f"I answer questions about <b>{count}</b> indexed reports, with citations you can "
+        "check. Write your question in English, Polish or Vietnamese; in groups, mention me "
+        "or use /ask.\n\n"
+        f"Examples:\n{examples}\n\n"
+        "/sources lists the reports, /new starts a fresh conversation. Tap a citation to "
+        "read the whole paragraph; 👍/👎 tell us how the answer was.",
+    )
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: the indexed reports."""
+    if not await allowed(update, context) or update.effective_message is None:
+        return
+    try:
+        lines = await asyncio.to_thread(core_of(context).sources)
+    except Exception:
+        log.exception("listing sources failed")
+        await reply(update.effective_message, "The reports are unavailable right now.")
+        return
+    blocks = ["<b>Indexed reports</b>"] + [html.escape(line) for line in lines or ["(none)"]]
+    for text in split_blocks(["\n".join(blocks)]):
+        await reply(update.effective_message, text)
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION (private chats and groups)."""
+    if not await allowed(update, context):
+        return
+    await answer_question(update, context, " ".join(context.args or []))
+
+
+async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget the conversation of this chat."""
+    if not await allowed(update, context) or update.effective_message is None:
+        return
+    if context.chat_data is not None:
+        context.chat_data.pop("history", None)
+    await reply(update.effective_message, "Done: I have forgotten our conversation.")
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    if not await allowed(update, context) or update.effective_message is None:
+        return
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups: answer when mentioned or replied to; otherwise stay quiet."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    username = (context.bot.username or "").lower()
+    mentioned = any(
+        entity.type == MessageEntityType.MENTION
+        and message.parse_entity(entity).lstrip("@").lower() == username
+        for entity in message.entities
+    )
+    replied = (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == context.bot.id
+    )
+    if not (mentioned or replied):
+        return
+    if not await allowed(update, context):
+        return
+    question = re.sub(
+        rf"@{re.escape(context.bot.username or '')}\b", "", message.text, flags=re.IGNORECASE
+    )
+    await answer_question(update, context, question)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice...: a short polite reply in private chats."""
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        return
+    if not await allowed(update, context) or update.effective_message is None:
+        return
+    await reply(update.effective_message, "I can only read text: please type your question.")
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Edits are not re-answered; say so in private chats."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or update.edited_message is None:
+        return
+    if not await allowed(update, context):
+        return
+    await reply(
+        update.edited_message,
+        "I answer new messages only: send the corrected question as a new message.",
+    )
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Citation buttons show the cited paragraph; 👍/👎 record feedback."""
+    query = update.callback_query
+    if query is None or not await allowed(update, context):
+        return
+    parts = (query.data or "").split(":", 2)
+    if len(parts) != 3:
+        await send_retrying(lambda: query.answer())
+        return
+    kind, aid, value = parts
+    answers = (context.chat_data or {}).get("answers", {})
+    entry = answers.get(aid)
+    if entry is None:
+        await send_retrying(lambda: query.answer("That answer is too old; please ask again."))
+        return
+    if kind == "c":
+        cited = next((c for c in entry["citations"] if str(c["n"]) == value), None)
+        if cited is None or query.message is None:
+            await send_retrying(lambda: query.answer())
+            return
+        await send_retrying(lambda: query.answer())
+        for text in split_blocks(
+            render_paragraph(cited["source"], cited["paragraph"], cited["text"])
+        ):
+            await send_retrying(
+                lambda text=text: query.message.reply_text(text, parse_mode=ParseMode.HTML)
+            )
+    elif kind == "f" and value in ("up", "down"):
+        user_id = update.effective_user.id if update.effective_user else 0
+        await asyncio.to_thread(core_of(context).feedback.record, entry, value, user_id)
+        await send_retrying(lambda: query.answer("Thanks for the feedback!"))
+        answer = Answer.model_validate({**entry, "question": entry["question"]})
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(keyboard(aid, answer, with_feedback=False))
+    else:
+        await send_retrying(lambda: query.answer())
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error (without secrets) and tell the user, when there is one to tell."""
+    error = context.error
+    if isinstance(error, Forbidden):  # blocked by the user: nothing to say to anyone
+        log.info("cannot message a chat: %s", error)
+        return
+    log.error("error while handling an update: %s: %s", type(error).__name__, error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        with contextlib.suppress(Exception):
+            await update.effective_message.reply_text(
+                "Sorry, something went wrong; please try again."
+            )
+
+
+async def post_init(application: Application) -> None:
+    """Register the command list shown by Telegram clients."""
+    with contextlib.suppress(TelegramError):
+        await application.bot.set_my_commands(COMMANDS)
+
+
+# --- the application --------------------------------------------------------------------
+
+
+def build_application(settings: Settings, qa: QA | None = None) -> Application:
+    """The python-telegram-bot Application with every handler, built in one place."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather")
+    token = settings.telegram_bot_token.get_secret_value()
+    core = BotCore(settings, qa or QA(settings))
+    hide_token_in_logs(token)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .persistence(
+            PicklePersistence(
+                filepath=settings.index_dir / "telegram-chats.pickle",
+                store_data=PersistenceInput(
+                    bot_data=False, chat_data=True, user_data=False, callback_data=False
+                ),
+                update_interval=5,
+            )
+        )
+    )
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/")
+        builder = builder.base_url(base if base.endswith("/bot") else f"{base}/bot")
+        builder = builder.base_file_url(base.rsplit("/bot", 1)[0] + "/file/bot")
+    application = builder.build()
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    application.bot_data["core"] = core
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler(["start", "help"], start))
+    application.add_handler(CommandHandler("sources", sources))
+    application.add_handler(CommandHandler("ask", ask))
+    application.add_handler(CommandHandler("new", new))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, private_text))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text)
+    )
+    application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
+    application.add_error_handler(on_error)
+    return application
+
+
+_REDACTED: set[str] = set()
+
+
+def hide_token_in_logs(token: str) -> None:
+    """Redact the bot token from every log record (httpx logs URLs that contain it)."""
+    if not token or token in _REDACTED:
+        return
+    _REDACTED.add(token)
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:
+            return record
+        if token in text:
+            record.msg = text.replace(token, "<token>")
+            record.args = ()
+        return record
+
+    logging.setLogRecordFactory(factory)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run(settings: Settings, webhook: str | None = None, listen: str | None = None) -> None:
+    """Run the bot until interrupted: long polling, or a webhook server when `webhook`."""
+    application = build_application(settings)
+    if webhook:
+        host, _, port = (listen or "0.0.0.0:8443").rpartition(":")
+        path = webhook.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook.split("://", 1)[-1] else ""
+        secret = hashlib.sha256(
+            settings.telegram_bot_token.get_secret_value().encode()  # type: ignore[union-attr]
+        ).hexdigest()[:32]
+        application.run_webhook(
+            listen=host or "0.0.0.0",
+            port=int(port),
+            url_path=path,
+            webhook_url=webhook,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
