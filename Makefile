@@ -36,6 +36,7 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
 	$(TEST_ENV) $(BIN)/python benchmarks/answer_latency.py
+	$(TEST_ENV) $(BIN)/python benchmarks/bot_load.py
 
 clean:
 	rm -rf $(VENV) .reportqa benchmarks/.work

@@ -549,22 +549,38 @@ def hide_token_in_logs(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def run(settings: Settings, webhook: str | None = None, listen: str | None = None) -> None:
-    """Run the bot until interrupted: long polling, or a webhook server when `webhook`."""
-    application = build_application(settings)
-    if webhook:
-        host, _, port = (listen or "0.0.0.0:8443").rpartition(":")
-        path = webhook.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook.split("://", 1)[-1] else ""
-        secret = hashlib.sha256(
-            settings.telegram_bot_token.get_secret_value().encode()  # type: ignore[union-attr]
-        ).hexdigest()[:32]
-        application.run_webhook(
-            listen=host or "0.0.0.0",
-            port=int(port),
-            url_path=path,
-            webhook_url=webhook,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+def webhook_options(settings: Settings, webhook: str, listen: str) -> dict[str, Any]:
+    """Arguments for PTB's webhook server: where to listen, which path, the shared secret.
+
+    The secret is derived from the token, so every bot process behind one URL agrees on it
+    and Telegram's requests can be told from anyone else's.
+    """
+    from urllib.parse import urlparse
+
+    url = urlparse(webhook)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(
+            f"--webhook must be a URL such as https://example.org/bot, got {webhook!r}"
         )
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--listen must be HOST:PORT, got {listen!r}")
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    return {
+        "listen": host or "0.0.0.0",
+        "port": int(port),
+        "url_path": url.path.strip("/"),
+        "webhook_url": webhook,
+        "secret_token": hashlib.sha256(f"webhook:{token}".encode()).hexdigest()[:32],
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+def run(settings: Settings, webhook: str | None = None, listen: str = "0.0.0.0:8443") -> None:
+    """Run the bot until interrupted: long polling, or a webhook server when `webhook`."""
+    options = webhook_options(settings, webhook, listen) if webhook else None
+    application = build_application(settings)
+    if options:
+        application.run_webhook(**options)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -33,6 +33,7 @@ class BotAPIStandIn:
     def __init__(self, token: str) -> None:
         self.token = token
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # perf_counter() of each call, for load tests
         self.updates: list[dict[str, Any]] = []
         self.faults: dict[str, list[Any]] = {}
         self._next_update = 1
@@ -69,6 +70,8 @@ class BotAPIStandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        # Clients closing long polls at shutdown are normal here, not errors to print.
+        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/bot"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -99,6 +102,7 @@ class BotAPIStandIn:
     def _handle(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         with self._cond:
             self.calls.append((method, params))
+            self.call_times.append(time.perf_counter())
             self._cond.notify_all()
             queued = self.faults.get(method)
             fault = queued.pop(0) if queued else None

@@ -43,7 +43,14 @@ class RunningBot:
         if app.post_init:
             await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+        webhook = getattr(self, "start_webhook", None)
+        if webhook:
+            options = {k: v for k, v in webhook.items() if k != "webhook_url"}
+            await app.updater.start_webhook(webhook_url=webhook["webhook_url"], **options)
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=1, drop_pending_updates=False
+            )
         self._ready.set()
         await self._stop.wait()
         await app.updater.stop()
@@ -351,3 +358,62 @@ def test_history_survives_a_restart(answer_settings, tmp_path: Path) -> None:  #
             api.text(ALICE, "And in Duy Tien?")
             last_reply(api, ALICE, "<b>87</b>")
     assert re.search(r"telegram-chats\.pickle", " ".join(p.name for p in tmp_path.iterdir()))
+
+
+def test_webhook_mode(answer_settings, tmp_path: Path) -> None:  # noqa: ANN001
+    import socket
+    import urllib.request
+
+    from pydantic import SecretStr
+
+    from bot.telegram import webhook_options
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with BotAPIStandIn(TOKEN) as api:
+        settings = answer_settings.model_copy(
+            update={
+                "telegram_api_url": api.base_url,
+                "allowed_users": str(ALICE),
+                "index_dir": tmp_path,
+                "telegram_bot_token": SecretStr(TOKEN),
+            }
+        )
+        options = webhook_options(settings, f"http://127.0.0.1:{port}/hook", f"127.0.0.1:{port}")
+        assert options["url_path"] == "hook" and TOKEN not in options["secret_token"]
+        bot = RunningBot(settings, QA(answer_settings))
+        bot.start_webhook = options  # type: ignore[attr-defined]
+        with bot:
+            api.wait_for("setWebhook", lambda p: p["url"].endswith("/hook"))
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": {"id": ALICE, "type": "private"},
+                    "from": api.user(ALICE),
+                    "text": EXAMPLE,
+                },
+            }
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hook",
+                data=json.dumps(update).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": options["secret_token"],
+                },
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+            last_reply(api, ALICE, "<b>109</b>")
+            forged = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hook",
+                data=json.dumps(update).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": "wrong",
+                },
+            )
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(forged, timeout=10)
