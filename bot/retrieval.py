@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.figures import asks_for_quantity
 from bot.lexicon import LexiconCache, name_spans, question_numbers
 from bot.models import Context, Sentence
 from indexing.embeddings import Embedder
@@ -25,7 +26,9 @@ from indexing.store import Store
 #: Weights chosen on the dev sets (../shared/eval and tests/data): see README "Retrieval".
 NAME_WEIGHT = 0.08
 NUMBER_WEIGHT = 0.02
-#: News reports lead with a summary paragraph; "what did X review" questions are about it.
+#: Every sentence unit carries the report's title, so the lead paragraph (often the title
+#: itself) has nothing extra to match with and ranks last among equals. A small prior puts it
+#: back for questions about what happened; figure questions are answered further down.
 LEDE_WEIGHT = 0.006
 UNITS_PER_QUERY = 48
 #: A filtered query is added for named reports unless the name is everywhere.
@@ -62,6 +65,7 @@ class Retriever:
         unknown = [shown[name] for name, sources in named.items() if not sources]
         known = {name: sources for name, sources in named.items() if sources}
         numbers = set(question_numbers(question))
+        lede = 0.0 if asks_for_quantity(question) else LEDE_WEIGHT
 
         vector = self.embedder.embed_query(question)
         hits = self.store.query_units(vector, UNITS_PER_QUERY)
@@ -90,7 +94,7 @@ class Retriever:
             if numbers and numbers & lexicon.paragraph_numbers.get(pid, set()):
                 score += NUMBER_WEIGHT
             if paragraph.number == 1:
-                score += LEDE_WEIGHT
+                score += lede
             contexts.append(
                 Context(
                     id=pid,

@@ -254,3 +254,17 @@ def get_embedder(
             )
         _CACHE[key] = embedder
         return embedder
+
+
+def as_langchain(embedder: Embedder):  # noqa: ANN201 - langchain_core Embeddings
+    """The embedder as a LangChain `Embeddings` (documents = passages), for LangChain stores."""
+    from langchain_core.embeddings import Embeddings
+
+    class _Adapter(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed_passages(texts).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.embed_query(text).tolist()
+
+    return _Adapter()
