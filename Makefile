@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
 	$(TEST_ENV) $(BIN)/python benchmarks/answer_latency.py
 	$(TEST_ENV) $(BIN)/python benchmarks/bot_load.py
+	$(TEST_ENV) $(BIN)/python benchmarks/scaling.py
 
 clean:
 	rm -rf $(VENV) .reportqa benchmarks/.work

@@ -93,6 +93,16 @@ def index_command(
         int | None,
         typer.Option(help="Texts per embedding call (env REPORTQA_EMBED_BATCH_SIZE)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Threads reading reports while others embed (env REPORTQA_INDEX_WORKERS)."
+        ),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="Torch device for sentence-transformers: auto, cpu, cuda, mps."),
+    ] = None,
     corpus_dir: CorpusDir = None,
     index_dir: IndexDir = None,
     chroma_url: ChromaUrl = None,
@@ -101,6 +111,8 @@ def index_command(
     """Index reports (incremental: only new or changed paragraphs are embedded)."""
     _quiet_libraries()
     settings = _settings(
+        index_workers=workers,
+        device=device,
         embed_batch_size=batch_size,
         corpus_dir=corpus_dir,
         index_dir=index_dir,

@@ -59,15 +59,19 @@ class RichIndexProgress:
         if self._scan is not None:
             self._progress.update(self._scan, advance=1, detail=source[-40:])
 
-    def embedding(self, paragraphs: int, units: int) -> None:
-        """Start the embedding bar (paragraphs; sentences in the detail column)."""
-        if self._scan is not None:
-            self._progress.update(self._scan, detail="")
-        self._units = units
+    def planned(self, paragraphs: int, units: int) -> None:
+        """More paragraphs to embed were found (reading overlaps embedding)."""
         if paragraphs == 0:
             return
-        self._embed = self._progress.add_task(
-            "Embedding", total=paragraphs, unit="para", detail=f"0/{units} sentences"
+        self._units += units
+        if self._embed is None:
+            self._embed = self._progress.add_task(
+                "Embedding", total=paragraphs, unit="para", detail=f"0/{self._units} sentences"
+            )
+            return
+        total = (self._progress.tasks[self._embed].total or 0) + paragraphs
+        self._progress.update(
+            self._embed, total=total, detail=f"{self._units_done}/{self._units} sentences"
         )
 
     def advance(self, paragraphs: int, units: int) -> None:

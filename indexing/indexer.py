@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class IndexProgress(Protocol):
 
     def scanning(self, total_files: int) -> None: ...
     def scanned(self, source: str) -> None: ...
-    def embedding(self, paragraphs: int, units: int) -> None: ...
+    def planned(self, paragraphs: int, units: int) -> None: ...
     def advance(self, paragraphs: int, units: int) -> None: ...
     def finish(self) -> None: ...
 
@@ -53,7 +54,7 @@ class NullProgress:
     def scanned(self, source: str) -> None:
         """Ignore."""
 
-    def embedding(self, paragraphs: int, units: int) -> None:
+    def planned(self, paragraphs: int, units: int) -> None:
         """Ignore."""
 
     def advance(self, paragraphs: int, units: int) -> None:
@@ -93,6 +94,16 @@ def paragraph_units(report: Report) -> list[tuple[str, Paragraph, list[Unit]]]:
             )
         out.append((pid, paragraph, units))
     return out
+
+
+@dataclass
+class _Planned:
+    """What planning one file found (computed on a worker thread, applied on the main one)."""
+
+    source: str
+    job: _Job | None = None
+    unchanged: int = 0
+    error: FileError | None = None
 
 
 @dataclass
@@ -176,6 +187,7 @@ class Indexer:
         self.progress = progress or NullProgress()
         self.batch_size = settings.embed_batch_size
         self.max_file_bytes = int(settings.max_file_mb * 1024 * 1024)
+        self.workers = settings.index_workers
 
     @property
     def store(self) -> Store:
@@ -196,9 +208,8 @@ class Indexer:
             found = discover(paths, self.settings.corpus_dir)
             summary.errors.extend(found.errors)
             manifest = store.reports()
-            jobs = self._plan(found, manifest, summary)
             self._remove_missing(found, manifest, summary)
-            self._execute(jobs, summary)
+            self._stream(found, manifest, summary)
             counts = store.counts()
         summary.paragraphs = counts["paragraphs"]
         summary.reports = counts["reports"]
@@ -206,43 +217,24 @@ class Indexer:
         self.progress.finish()
         return summary
 
-    # --- planning ----------------------------------------------------------------------
+    # --- planning (worker threads: reads only) -----------------------------------------
 
-    def _plan(
-        self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
-    ) -> list[_Job]:
-        jobs: list[_Job] = []
-        self.progress.scanning(len(found.files))
-        for item in found.files:
-            job = self._plan_file(item, manifest.get(item.source), summary)
-            if job is not None:
-                jobs.append(job)
-            self.progress.scanned(item.source)
-        return jobs
-
-    def _plan_file(
-        self, item: FoundFile, entry: ReportEntry | None, summary: IndexSummary
-    ) -> _Job | None:
+    def _plan_file(self, item: FoundFile, entry: ReportEntry | None) -> _Planned:
+        """Load one file and diff it against the store; runs on a planning thread."""
         if entry is not None and entry.status == "done" and entry.version == INDEX_VERSION:
             try:
                 unchanged = file_hash(item.path.read_bytes()) == entry.file_hash
             except OSError:
                 unchanged = False  # load_report below reports the error
             if unchanged:
-                summary.files += 1
-                summary.unchanged += entry.paragraphs
-                return None
+                return _Planned(item.source, unchanged=entry.paragraphs)
         try:
             report = load_report(item.path, item.source, self.max_file_bytes)
         except LoadError as exc:
-            summary.errors.append(FileError(path=item.source, reason=str(exc)))
-            return None
+            return _Planned(item.source, error=FileError(path=item.source, reason=str(exc)))
         except Exception as exc:  # a loader bug must not stop the other files
-            summary.errors.append(
-                FileError(path=item.source, reason=f"failed to load ({type(exc).__name__}: {exc})")
-            )
-            return None
-        summary.files += 1
+            reason = f"failed to load ({type(exc).__name__}: {exc})"
+            return _Planned(item.source, error=FileError(path=item.source, reason=reason))
         planned = paragraph_units(report)
         stored = self.store.paragraph_numbers(report.source) if entry is not None else {}
         with_units = self.store.unit_paragraph_ids(report.source) if entry is not None else set()
@@ -253,17 +245,16 @@ class Indexer:
             for pid, paragraph, _ in planned
             if pid in stored and stored[pid] != paragraph.number
         }
-        stale = [pid for pid in stored if pid not in wanted]
-        orphans = [pid for pid in with_units if pid not in stored]
-        return _Job(
+        job = _Job(
             report=report,
             new=new,
-            stale=stale,
+            stale=[pid for pid in stored if pid not in wanted],
             renumber=renumber,
-            orphans=orphans,
+            orphans=[pid for pid in with_units if pid not in stored],
             unchanged=len(planned) - len(new),
             sizes={pid: len(units) for pid, _, units in planned},
         )
+        return _Planned(item.source, job=job)
 
     def _remove_missing(
         self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
@@ -274,49 +265,89 @@ class Indexer:
                 summary.deleted += self.store.delete_source(source)
                 self.store.delete_report(source)
 
-    # --- writing -----------------------------------------------------------------------
+    # --- the stream: plan on workers, embed here, write on the writer thread ------------
 
-    def _execute(self, jobs: list[_Job], summary: IndexSummary) -> None:
-        store = self.store
-        queue: list[tuple[_Job, str, Paragraph, Unit]] = []
-        # Pending first: a crash from here on leaves these reports marked for a redo.
-        store.put_reports([self._entry(job.report, "pending") for job in jobs])
-        for job in jobs:
-            if job.orphans:
-                store.delete_units_of(job.orphans)
-            job.pending = len(job.new)
-            for pid, paragraph, units in job.new:
-                job.vectors[pid] = []
-                queue.extend((job, pid, paragraph, unit) for unit in units)
-        self.progress.embedding(sum(len(j.new) for j in jobs), len(queue))
-
+    def _stream(
+        self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
+    ) -> None:
+        """Files are loaded and diffed on worker threads while earlier ones are embedded;
+        the embedder never waits for the whole corpus to be read."""
+        self.progress.scanning(len(found.files))
+        queue: deque[tuple[_Job, str, Paragraph, Unit]] = deque()
+        admitted: list[_Job] = []
         writer = _Writer()
         try:
-            ready = [job for job in jobs if job.pending == 0]
-            if ready:
-                writer.submit(self._finish_jobs, ready)
-            for job in ready:
-                summary.unchanged += job.unchanged
-                summary.deleted += len(job.stale)
-            for start in range(0, len(queue), self.batch_size):
-                batch = queue[start : start + self.batch_size]
-                vectors = self.embedder.embed_passages([u.embed_text for _, _, _, u in batch])
-                writer.submit(
-                    store.add_units,
-                    [u.id for *_, u in batch],
-                    vectors,
-                    [u.text for *_, u in batch],
-                    [
-                        {"source": j.report.source, "pid": pid, "i": int(u.id.rsplit(":", 1)[1])}
-                        for j, pid, _, u in batch
-                    ],
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="reportqa-plan") as pool:
+                plans = pool.map(
+                    lambda item: self._plan_file(item, manifest.get(item.source)), found.files
                 )
-                done_paragraphs = self._collect(batch, vectors, writer, summary)
-                summary.units_embedded += len(batch)
-                self.progress.advance(done_paragraphs, len(batch))
+                for plan in plans:
+                    self.progress.scanned(plan.source)
+                    if plan.error is not None:
+                        summary.errors.append(plan.error)
+                        continue
+                    summary.files += 1
+                    summary.unchanged += plan.unchanged
+                    if plan.job is not None:
+                        admitted.append(plan.job)
+                        self._admit(plan.job, queue)
+                    while len(queue) >= self.batch_size:
+                        self._flush_admitted(admitted, writer, summary)
+                        self._embed_batch(queue, writer, summary)
+            self._flush_admitted(admitted, writer, summary)
+            while queue:
+                self._embed_batch(queue, writer, summary)
             writer.drain()
         finally:
             writer.close()
+
+    def _admit(self, job: _Job, queue: deque[tuple[_Job, str, Paragraph, Unit]]) -> None:
+        job.pending = len(job.new)
+        units = 0
+        for pid, paragraph, paragraph_units_ in job.new:
+            job.vectors[pid] = []
+            queue.extend((job, pid, paragraph, unit) for unit in paragraph_units_)
+            units += len(paragraph_units_)
+        self.progress.planned(len(job.new), units)
+
+    def _flush_admitted(self, admitted: list[_Job], writer: _Writer, summary: IndexSummary) -> None:
+        """Mark newly planned reports pending (before any of their units are written)."""
+        if not admitted:
+            return
+        # Pending first: a crash from here on leaves these reports marked for a redo.
+        writer.submit(self.store.put_reports, [self._entry(j.report, "pending") for j in admitted])
+        orphans = [pid for job in admitted for pid in job.orphans]
+        if orphans:
+            writer.submit(self.store.delete_units_of, orphans)
+        ready = [job for job in admitted if job.pending == 0]
+        if ready:
+            writer.submit(self._finish_jobs, ready)
+            for job in ready:
+                summary.unchanged += job.unchanged
+                summary.deleted += len(job.stale)
+        admitted.clear()
+
+    def _embed_batch(
+        self,
+        queue: deque[tuple[_Job, str, Paragraph, Unit]],
+        writer: _Writer,
+        summary: IndexSummary,
+    ) -> None:
+        batch = [queue.popleft() for _ in range(min(self.batch_size, len(queue)))]
+        vectors = self.embedder.embed_passages([u.embed_text for *_, u in batch])
+        writer.submit(
+            self.store.add_units,
+            [u.id for *_, u in batch],
+            vectors,
+            [u.text for *_, u in batch],
+            [
+                {"source": j.report.source, "pid": pid, "i": int(u.id.rsplit(":", 1)[1])}
+                for j, pid, _, u in batch
+            ],
+        )
+        done = self._collect(batch, vectors, writer, summary)
+        summary.units_embedded += len(batch)
+        self.progress.advance(done, len(batch))
 
     def _collect(
         self,

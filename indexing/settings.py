@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -24,6 +25,12 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server URL; replaces the local store.")
     embedding: str = Field("e5-small-q4", description="Embedding model spec.")
     embed_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding call.")
+    index_workers: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="Threads reading and splitting reports while others are embedded.",
+    )
     device: str = Field("auto", description="Torch device for sentence-transformers models.")
     max_file_mb: float = Field(50, gt=0, description="Larger report files are skipped.")
     llm: str | None = Field(None, description="`provider:model` for generative answers.")
