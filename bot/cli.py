@@ -174,6 +174,8 @@ def _print_summary(summary, settings) -> None:  # noqa: ANN001
     out.print(table)
     for error in summary.errors:
         out.print(f"[yellow]skipped[/] {error.path}: {error.reason}", highlight=False)
+    for warning in summary.warnings:
+        out.print(f"[yellow]note[/] {warning.path}: {warning.reason}", highlight=False)
 
 
 Llm = Annotated[

@@ -32,7 +32,7 @@ from indexing.store import ReportEntry, Store
 from indexing.text import fold, split_sentences
 
 #: Bump when splitting or unit construction changes, so stored reports are re-checked.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 
 class IndexProgress(Protocol):
@@ -104,6 +104,7 @@ class _Planned:
     job: _Job | None = None
     unchanged: int = 0
     error: FileError | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -254,7 +255,7 @@ class Indexer:
             unchanged=len(planned) - len(new),
             sizes={pid: len(units) for pid, _, units in planned},
         )
-        return _Planned(item.source, job=job)
+        return _Planned(item.source, job=job, warnings=report.warnings)
 
     def _remove_missing(
         self, found: Discovery, manifest: dict[str, ReportEntry], summary: IndexSummary
@@ -288,6 +289,9 @@ class Indexer:
                         continue
                     summary.files += 1
                     summary.unchanged += plan.unchanged
+                    summary.warnings.extend(
+                        FileError(path=plan.source, reason=w) for w in plan.warnings
+                    )
                     if plan.job is not None:
                         admitted.append(plan.job)
                         self._admit(plan.job, queue)

@@ -18,6 +18,7 @@ from indexing.text import (
     clean_inline,
     decode_bytes,
     join_lines,
+    looks_like_injection,
     split_sentences,
     strip_tail,
 )
@@ -408,8 +409,16 @@ def load_report(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     parsed = parser(data)
     texts, byline = strip_tail([b.text for b in parsed.blocks])
     blocks = [b for b in parsed.blocks[: len(texts)] if b.text.strip()]
+    warnings: list[str] = []
+    injected = [b for b in blocks if looks_like_injection(b.text)]
+    if injected:
+        blocks = [b for b in blocks if b not in injected]
+        warnings.append(
+            f"{len(injected)} paragraph(s) addressing an AI model (e.g. 'ignore previous "
+            "instructions') were not indexed"
+        )
     if not blocks:
-        raise LoadError("no text content")
+        raise LoadError("no text content" if not injected else warnings[0])
     paragraphs = [
         Paragraph(source=source, number=i, text=b.text, kind=b.kind)  # type: ignore[arg-type]
         for i, b in enumerate(blocks, start=1)
@@ -420,6 +429,7 @@ def load_report(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         byline=parsed.byline or byline,
         paragraphs=paragraphs,
         file_hash=digest,
+        warnings=warnings,
     )
 
 

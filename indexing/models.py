@@ -34,6 +34,7 @@ class Report(BaseModel):
     byline: str | None = None
     paragraphs: list[Paragraph]
     file_hash: str = Field(description="Hash of the file's bytes, to skip unchanged files.")
+    warnings: list[str] = Field(default_factory=list, description="What was left out, and why.")
 
 
 class Unit(BaseModel):
@@ -61,6 +62,8 @@ class IndexSummary(BaseModel):
     unchanged: int = 0
     deleted: int = 0
     errors: list[FileError] = Field(default_factory=list)
+    # Files indexed with something left out (e.g. paragraphs addressed to an AI model).
+    warnings: list[FileError] = Field(default_factory=list)
     # Extra detail beyond the contract's fields; harmless to JSON consumers.
     reports: int = 0
     units_embedded: int = 0

@@ -290,6 +290,25 @@ def split_sentences(text: str) -> list[str]:
     return [text[s.start : s.end] for s in sentence_spans(text)]
 
 
+# Text addressed to an AI assistant rather than to readers of a report. Such paragraphs are
+# not indexed: in a report they can only be an attempt to steer the answers.
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|preceding)\s+(?:instructions?|prompts?|messages?|rules)"
+    r"|\bzignoruj\s+(?:wszystkie\s+)?(?:poprzednie|wczesniejsze|powyzsze)\s+"
+    r"(?:instrukcje|polecenia)"
+    r"|\bbo qua\s+(?:cac\s+|moi\s+|tat ca\s+)?(?:huong dan|chi dan|lenh)"
+    r"|\byou are now\b|\bdeveloper mode\b|\bnew instructions\b|\bsystem prompt\b"
+    r"|\bas an ai(?: language)? model\b|^\s*(?:system|assistant)\s*:",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Whether a paragraph speaks to an AI model ("ignore previous instructions ...")."""
+    return bool(_INJECTION.search(fold(text)))
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Kim Bảng" -> "kim bang"), for lexical matching."""
     text = text.replace("đ", "d").replace("Đ", "D").replace("ł", "l").replace("Ł", "L")
