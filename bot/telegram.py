@@ -167,8 +167,14 @@ def core_of(context: ContextTypes.DEFAULT_TYPE) -> BotCore:
     return context.application.bot_data["core"]
 
 
-async def send_retrying(make: Callable[[], Awaitable[T]], attempts: int = 4) -> T:
-    """Call the Bot API, retrying flood waits and transient network/5xx errors."""
+def _transient(error: TelegramError) -> bool:
+    # 5xx, timeouts and lost connections are NetworkError; a body that is not JSON (a proxy's
+    # error page) is a plain TelegramError with this message.
+    return isinstance(error, NetworkError) or "Invalid server response" in str(error)
+
+
+async def send_retrying(make: Callable[[], Awaitable[T]], attempts: int = 6) -> T:
+    """Call the Bot API, retrying flood waits (429) and transient failures with backoff."""
     delay = 0.5
     for attempt in range(1, attempts + 1):
         try:
@@ -178,11 +184,11 @@ async def send_retrying(make: Callable[[], Awaitable[T]], attempts: int = 4) -> 
                 raise
             wait = exc.retry_after
             await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
-        except NetworkError:
-            if attempt == attempts:
+        except TelegramError as exc:
+            if attempt == attempts or not _transient(exc):
                 raise
             await asyncio.sleep(delay)
-            delay *= 2
+            delay = min(delay * 2, 8)
     raise AssertionError("unreachable")
 
 

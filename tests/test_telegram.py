@@ -76,7 +76,7 @@ def telegram(answer_settings, tmp_path_factory) -> Iterator[tuple[BotAPIStandIn,
             update={
                 "telegram_api_url": api.base_url,
                 "allowed_users": f"{ALICE}, @bob",
-                "telegram_rate_limit": 10,
+                "telegram_rate_limit": 1000,  # the rate-limit test sets its own
                 "index_dir": state,
             }
         )
@@ -417,3 +417,78 @@ def test_webhook_mode(answer_settings, tmp_path: Path) -> None:  # noqa: ANN001
             )
             with pytest.raises(urllib.error.HTTPError):
                 urllib.request.urlopen(forged, timeout=10)
+
+
+def test_a_burst_of_api_failures_is_ridden_out(telegram) -> None:  # noqa: ANN001
+    api, _ = telegram
+    api.fail_next("sendMessage", 429, 500, "garbage", 502, 503)
+    api.fail_next("sendChatAction", 500, "garbage")
+    api.fail_next("getUpdates", 502, "garbage")
+    api.text(ALICE, "How many new skilled mass mobilization models did Ly Nhan recognise in 2023?")
+    last_reply(api, ALICE, "<b>64</b>", timeout=90)
+
+
+def test_strangers_cannot_use_buttons_or_read_other_chats(telegram) -> None:  # noqa: ANN001
+    api, _ = telegram
+    api.text(ALICE, EXAMPLE)
+    sent = last_reply(api, ALICE, "<b>109</b>")
+    data = sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    def shown_paragraphs() -> dict[int, int]:
+        # Citation-button replies start with the bold "source ¶n" header.
+        return {
+            chat: sum(t.startswith("<b>kim-bang-2023.txt ¶") for t in api.sent(chat))
+            for chat in (ALICE, STRANGER, BOB, -4343)
+        }
+
+    before = shown_paragraphs()
+    message = {
+        "message_id": 7000,
+        "date": int(time.time()),
+        "chat": {"id": -4343, "type": "group", "title": "Other"},  # no answers were sent here
+        "text": "x",
+    }
+    # A stranger pressing a copied button, and an allowed user replaying it in another chat.
+    api.push(
+        {
+            "callback_query": {
+                "id": "cb-s",
+                "from": api.user(STRANGER),
+                "chat_instance": "y",
+                "message": message,
+                "data": data,
+            }
+        }
+    )
+    api.push(
+        {
+            "callback_query": {
+                "id": "cb-b",
+                "from": api.user(BOB, "bob"),
+                "chat_instance": "y",
+                "message": message,
+                "data": data,
+            }
+        }
+    )
+    api.push(
+        {
+            "callback_query": {
+                "id": "cb-x",
+                "from": api.user(ALICE),
+                "chat_instance": "y",
+                "message": {**message, "chat": {"id": ALICE, "type": "private"}},
+                "data": "c:../../etc/passwd:1",
+            }
+        }
+    )
+    for query_id in ("cb-s", "cb-b", "cb-x"):
+        api.wait_for("answerCallbackQuery", lambda p, q=query_id: p["callback_query_id"] == q)
+    time.sleep(0.3)
+    assert shown_paragraphs() == before  # no paragraph was shown to anyone
+    refusals = [
+        p
+        for m, p in api.calls
+        if m == "answerCallbackQuery" and p["callback_query_id"] in ("cb-s", "cb-b", "cb-x")
+    ]
+    assert all("text" in p for p in refusals)  # each got a short explanation instead
