@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 # Tests never reach a model hub and never send telemetry.
 TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench soak audit clean
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+soak: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider -m soak
+
+audit: $(STAMP)
+	$(BIN)/pip-audit -s pypi --progress-spinner off
 
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py

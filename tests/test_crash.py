@@ -111,3 +111,26 @@ def test_kill_during_first_index_and_during_an_update(tmp_path: Path) -> None:
     expected = snapshot(settings_for(corpus, fresh_dir))
     check_consistent(expected)
     assert snapshot(settings_for(corpus, index_dir)) == expected
+
+
+@pytest.mark.soak
+def test_twenty_random_kills_converge(tmp_path: Path) -> None:
+    """`make soak`: SIGKILL at 20 random points, each followed by a full run."""
+    import random
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, reports=5, paragraphs=10)
+    seconds = run_to_end(corpus, tmp_path / "clean")
+    clean = snapshot(settings_for(corpus, tmp_path / "clean"))
+    rng = random.Random(20)
+    landed = 0
+    for round_ in range(20):
+        # A new store each round, so every kill hits a run with work to do. (Not the same
+        # path wiped: this test process keeps Chroma clients open on paths it has read.)
+        index_dir = tmp_path / f"killed-{round_}"
+        kill_after(corpus, index_dir, rng.uniform(0.05, 1.0) * seconds)
+        landed += 0 < paragraph_count(settings_for(corpus, index_dir)) < len(clean["paragraphs"])
+        run_to_end(corpus, index_dir)
+        assert snapshot(settings_for(corpus, index_dir)) == clean, f"round {round_}"
+    print(f"soak: {landed} of 20 kills landed mid-run; all 20 converged")
+    assert landed >= 10, f"only {landed} of 20 kills landed mid-run"
