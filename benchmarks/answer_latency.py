@@ -24,7 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.index_speed import DISTRICTS, make_corpus  # noqa: E402
+from benchmarks.index_speed import DISTRICTS, make_corpus, write_results  # noqa: E402
 from bot.qa import QA  # noqa: E402
 from indexing.indexer import Indexer  # noqa: E402
 from indexing.settings import Settings  # noqa: E402
@@ -135,10 +135,7 @@ def main() -> None:
         f"**{cold_seconds:.2f} s** (goal <= 6 s).",
         "",
     ]
-    table = "\n".join(lines)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "answer_latency.md").write_text(table, encoding="utf-8")
-    print(table)
+    write_results(args.out, "answer_latency", lines)
 
 
 if __name__ == "__main__":

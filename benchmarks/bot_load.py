@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from pydantic import SecretStr  # noqa: E402
 
+from benchmarks.index_speed import write_results  # noqa: E402
 from bot.qa import QA  # noqa: E402
 from indexing.indexer import Indexer  # noqa: E402
 from indexing.settings import Settings  # noqa: E402
@@ -112,10 +113,7 @@ def main() -> None:
         f"{p50 / 1000:.1f} s | {p95 / 1000:.1f} s |",
         "",
     ]
-    table = "\n".join(lines)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bot_load.md").write_text(table, encoding="utf-8")
-    print(table)
+    write_results(args.out, "bot_load", lines)
 
 
 if __name__ == "__main__":

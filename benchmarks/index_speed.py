@@ -53,6 +53,14 @@ SOURCES = [REPO / "corpus" / "kim-bang-2023.txt"] + sorted(
 )
 
 
+def write_results(out: Path, name: str, lines: list[str]) -> None:
+    """Write a markdown results table to `out/name.md` and print it."""
+    table = "\n".join(lines)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.md").write_text(table, encoding="utf-8")
+    print(table)
+
+
 def make_corpus(root: Path, paragraphs: int, seed: int = 7) -> int:
     """Write report variants until `paragraphs` paragraphs exist; return the count."""
     rng = random.Random(seed)
@@ -167,10 +175,7 @@ def main() -> None:
         f"(median {again['median']:.2f} s) |",
         "",
     ]
-    table = "\n".join(lines)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "index_speed.md").write_text(table, encoding="utf-8")
-    print(table)
+    write_results(args.out, "index_speed", lines)
 
 
 if __name__ == "__main__":

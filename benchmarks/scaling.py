@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.index_speed import DISTRICTS, make_corpus  # noqa: E402
+from benchmarks.index_speed import DISTRICTS, make_corpus, write_results  # noqa: E402
 from bot.retrieval import Retriever  # noqa: E402
 from indexing.embeddings import as_langchain, get_embedder  # noqa: E402
 from indexing.indexer import Indexer, paragraph_units  # noqa: E402
@@ -320,10 +320,7 @@ def main() -> None:
         f"store: **{peak:.0f} MB**.",
         "",
     ]
-    table = "\n".join(lines)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "scaling.md").write_text(table, encoding="utf-8")
-    print(table)
+    write_results(args.out, "scaling", lines)
 
 
 if __name__ == "__main__":

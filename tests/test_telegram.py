@@ -88,6 +88,20 @@ def telegram(answer_settings, tmp_path_factory) -> Iterator[tuple[BotAPIStandIn,
             yield api, running
 
 
+def bot_settings(base, api: BotAPIStandIn, state: Path, allowed: str = str(ALICE)):  # noqa: ANN001, ANN201
+    """Settings for a bot talking to `api`, keeping its state in `state`."""
+    from pydantic import SecretStr
+
+    return base.model_copy(
+        update={
+            "telegram_api_url": api.base_url,
+            "allowed_users": allowed,
+            "index_dir": state,
+            "telegram_bot_token": SecretStr(TOKEN),
+        }
+    )
+
+
 def last_reply(api: BotAPIStandIn, chat_id: int, needle: str, timeout: float = 60) -> dict:
     return api.wait_for(
         "sendMessage",
@@ -339,17 +353,9 @@ def test_missing_token_is_a_clear_error(answer_settings, tmp_path: Path) -> None
 
 
 def test_history_survives_a_restart(answer_settings, tmp_path: Path) -> None:  # noqa: ANN001
-    from pydantic import SecretStr
 
     with BotAPIStandIn(TOKEN) as api:
-        settings = answer_settings.model_copy(
-            update={
-                "telegram_api_url": api.base_url,
-                "allowed_users": str(ALICE),
-                "index_dir": tmp_path,
-                "telegram_bot_token": SecretStr(TOKEN),
-            }
-        )
+        settings = bot_settings(answer_settings, api, tmp_path)
         qa = QA(answer_settings)
         with RunningBot(settings, qa):
             api.text(ALICE, EXAMPLE)
@@ -364,22 +370,13 @@ def test_webhook_mode(answer_settings, tmp_path: Path) -> None:  # noqa: ANN001
     import socket
     import urllib.request
 
-    from pydantic import SecretStr
-
     from bot.telegram import webhook_options
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with BotAPIStandIn(TOKEN) as api:
-        settings = answer_settings.model_copy(
-            update={
-                "telegram_api_url": api.base_url,
-                "allowed_users": str(ALICE),
-                "index_dir": tmp_path,
-                "telegram_bot_token": SecretStr(TOKEN),
-            }
-        )
+        settings = bot_settings(answer_settings, api, tmp_path)
         options = webhook_options(settings, f"http://127.0.0.1:{port}/hook", f"127.0.0.1:{port}")
         assert options["url_path"] == "hook" and TOKEN not in options["secret_token"]
         bot = RunningBot(settings, QA(answer_settings))
