@@ -330,10 +330,11 @@ def telegram_command(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
     settings = _settings(index_dir=index_dir, chroma_url=chroma_url, llm=llm)
-    from bot.telegram import ConfigError, run
+    from bot.telegram import ConfigError, check_settings, run
 
     _open_qa(settings)  # a missing index or model mismatch stops us before Telegram does
     try:
+        check_settings(settings)
         err.print(
             f"reportqa bot: {'webhook ' + webhook if webhook else 'long polling'}; "
             f"index {settings.store_location}; Ctrl-C to stop"

@@ -483,11 +483,17 @@ async def post_init(application: Application) -> None:
 # --- the application --------------------------------------------------------------------
 
 
+def check_settings(settings: Settings) -> str:
+    """The bot token, after checking that the bot may start at all (ConfigError if not)."""
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather")
+    Access(settings.allowed_users, settings.public)
+    return settings.telegram_bot_token.get_secret_value()
+
+
 def build_application(settings: Settings, qa: QA | None = None) -> Application:
     """The python-telegram-bot Application with every handler, built in one place."""
-    if settings.telegram_bot_token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather")
-    token = settings.telegram_bot_token.get_secret_value()
+    token = check_settings(settings)
     core = BotCore(settings, qa or QA(settings))
     hide_token_in_logs(token)
     builder = (
