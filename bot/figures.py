@@ -87,7 +87,6 @@ class Figure:
 
     text: str
     value: str
-    start: int
     context: str
 
 
@@ -110,7 +109,5 @@ def figures_in(sentence: str, exclude: set[str], years_ok: bool = False) -> list
             if (after and _MONTH.fullmatch(after[0])) or (before and _MONTH.fullmatch(before[-1])):
                 continue
         context = " ".join(sentence[match.start() :].split()[:5])
-        found.append(
-            Figure(text=match.group(0).strip(), value=value, start=match.start(), context=context)
-        )
+        found.append(Figure(text=match.group(0).strip(), value=value, context=context))
     return found

@@ -305,18 +305,12 @@ class LexiconCache:
             now = time.monotonic()
             if self._lexicon is not None and now - self._checked < self.max_age:
                 return self._lexicon
-            counts = self.store.counts()
-            signature = (counts["paragraphs"], self._manifest_stamp())
+            signature = (self.store.paragraphs.count(), self._manifest_stamp())
             if self._lexicon is None or signature != self._signature:
                 self._lexicon = Lexicon.build(self.store)
                 self._signature = signature
             self._checked = now
             return self._lexicon
-
-    def invalidate(self) -> None:
-        """Force a rebuild on next use (after indexing in the same process)."""
-        with self._lock:
-            self._lexicon = None
 
     def _manifest_stamp(self) -> int:
         # Report count plus a hash of the manifest's ids/statuses catches edits that keep

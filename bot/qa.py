@@ -84,7 +84,7 @@ class QA:
             return Answer(
                 question="", answer="Please ask a question.", answered=False, answerer="none"
             )
-        if self.store.counts()["paragraphs"] == 0:
+        if self.store.paragraphs.count() == 0:
             return Answer(
                 question=question,
                 answer=EMPTY_INDEX[detect_language(question)],

@@ -453,7 +453,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user_id = update.effective_user.id if update.effective_user else 0
         await asyncio.to_thread(core_of(context).feedback.record, entry, value, user_id)
         await send_retrying(lambda: query.answer("Thanks for the feedback!"))
-        answer = Answer.model_validate({**entry, "question": entry["question"]})
+        answer = Answer.model_validate(entry)
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(keyboard(aid, answer, with_feedback=False))
     else:
