@@ -12,9 +12,11 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.loopback import LoopbackServer
 
 BOT = {
     "id": 4242,
@@ -27,7 +29,7 @@ BOT = {
 }
 
 
-class BotAPIStandIn:
+class BotAPIStandIn(LoopbackServer):
     """Use as a context manager; `base_url` goes to REPORTQA_TELEGRAM_API_URL."""
 
     def __init__(self, token: str) -> None:
@@ -68,22 +70,13 @@ class BotAPIStandIn:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        # Clients closing long polls at shutdown are normal here, not errors to print.
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/bot"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> BotAPIStandIn:
-        self._thread.start()
-        return self
+        super().__init__(Handler)
+        self.base_url = f"{self.root}/bot"
 
     def __exit__(self, *exc: object) -> None:
-        with self._cond:
+        with self._cond:  # wake long polls so shutdown does not wait for them
             self._cond.notify_all()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__(*exc)
 
     # --- requests -----------------------------------------------------------------------
 

@@ -7,14 +7,15 @@ or an int HTTP status to fail with), and records every request.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.loopback import LoopbackServer
 
-class LLMStandIn:
+
+class LLMStandIn(LoopbackServer):
     """Start with `with LLMStandIn(reply) as server:`; `server.base_url` is the /v1 URL."""
 
     def __init__(self, reply: Callable[[dict[str, Any]], str | int]) -> None:
@@ -60,18 +61,8 @@ class LLMStandIn:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LLMStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.base_url = f"{self.root}/v1"
 
     def prompts(self) -> list[str]:
         """The user messages received, in order."""
