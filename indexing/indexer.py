@@ -29,10 +29,10 @@ from indexing.loaders import LoadError, file_hash, load_report
 from indexing.models import FileError, IndexSummary, Paragraph, Report, Unit, content_hash
 from indexing.settings import Settings
 from indexing.store import ReportEntry, Store
-from indexing.text import fold, split_sentences
+from indexing.text import split_sentences, token_windows
 
 #: Bump when splitting or unit construction changes, so stored reports are re-checked.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 class IndexProgress(Protocol):
@@ -68,30 +68,35 @@ class IndexLockedError(RuntimeError):
     """Another indexer is writing to the same local index."""
 
 
-def paragraph_units(report: Report) -> list[tuple[str, Paragraph, list[Unit]]]:
+def paragraph_units(
+    report: Report, embedder: Embedder | None = None
+) -> list[tuple[str, Paragraph, list[Unit]]]:
     """The stored id and embedded units of every paragraph of a report.
 
-    The id hashes source, title and text: the title is part of every embedded unit, so a
-    new title must re-embed, while a paragraph that merely moved keeps its id.
+    A unit is one sentence as written, or a window of one when the sentence is longer than
+    the embedder reads. The title is not prefixed: measured on the public QA sets (README,
+    "Retrieval"), sentences alone retrieve better, and embed 40% less text. The id hashes the
+    index version, source, title and text, so a paragraph that merely moved keeps its id.
     """
     out: list[tuple[str, Paragraph, list[Unit]]] = []
     seen: dict[str, int] = {}
-    title = report.title
-    folded_title = fold(title)
+    limit = embedder.max_tokens if embedder is not None else None
     for paragraph in report.paragraphs:
-        pid = content_hash(report.source, title, paragraph.text)
+        pid = content_hash(str(INDEX_VERSION), report.source, report.title, paragraph.text)
         seen[pid] = seen.get(pid, 0) + 1
         if seen[pid] > 1:  # the same paragraph twice in one report
             pid = f"{pid}-{seen[pid]}"
-        units = []
-        for i, sentence in enumerate(split_sentences(paragraph.text) or [paragraph.text]):
-            folded = fold(sentence)
-            # The title is context for sentences that do not already carry it.
-            with_title = title and folded not in folded_title and folded_title not in folded
-            embed_text = f"{title}\n{sentence}" if with_title else sentence
-            units.append(
-                Unit(id=f"{pid}:{i}", paragraph_key=pid, text=sentence, embed_text=embed_text)
-            )
+        texts: list[str] = []
+        for sentence in split_sentences(paragraph.text) or [paragraph.text]:
+            if limit is None or embedder is None:
+                texts.append(sentence)
+            else:
+                spans = token_windows(sentence, embedder.count_tokens, limit)
+                texts.extend(sentence[w.start : w.end] for w in spans)
+        units = [
+            Unit(id=f"{pid}:{i}", paragraph_key=pid, text=text, embed_text=text)
+            for i, text in enumerate(texts)
+        ]
         out.append((pid, paragraph, units))
     return out
 
@@ -114,7 +119,7 @@ class _Job:
     report: Report
     new: list[tuple[str, Paragraph, list[Unit]]]
     stale: list[str]
-    renumber: dict[str, int]
+    renumber: dict[str, tuple[int, bool]]
     orphans: list[str]
     unchanged: int
     sizes: dict[str, int]
@@ -188,6 +193,7 @@ class Indexer:
         self.progress = progress or NullProgress()
         self.batch_size = settings.embed_batch_size
         self.max_file_bytes = int(settings.max_file_mb * 1024 * 1024)
+        self.max_paragraph_chars = settings.max_paragraph_chars
         self.workers = settings.index_workers
 
     @property
@@ -230,19 +236,22 @@ class Indexer:
             if unchanged:
                 return _Planned(item.source, unchanged=entry.paragraphs)
         try:
-            report = load_report(item.path, item.source, self.max_file_bytes)
+            report = load_report(
+                item.path, item.source, self.max_file_bytes, self.max_paragraph_chars
+            )
         except LoadError as exc:
             return _Planned(item.source, error=FileError(path=item.source, reason=str(exc)))
         except Exception as exc:  # a loader bug must not stop the other files
             reason = f"failed to load ({type(exc).__name__}: {exc})"
             return _Planned(item.source, error=FileError(path=item.source, reason=reason))
-        planned = paragraph_units(report)
+        planned = paragraph_units(report, self.embedder)
         stored = self.store.paragraph_numbers(report.source) if entry is not None else {}
         with_units = self.store.unit_paragraph_ids(report.source) if entry is not None else set()
         wanted = {pid for pid, _, _ in planned}
         new = [p for p in planned if p[0] not in stored]
+        lead = next((p.number for p in report.paragraphs if p.kind == "text"), 0)
         renumber = {
-            pid: paragraph.number
+            pid: (paragraph.number, paragraph.number == lead)
             for pid, paragraph, _ in planned
             if pid in stored and stored[pid] != paragraph.number
         }
@@ -405,12 +414,14 @@ class Indexer:
 
     @staticmethod
     def _paragraph_meta(report: Report, paragraph: Paragraph, units: int) -> dict[str, Any]:
+        lead = next((p.number for p in report.paragraphs if p.kind == "text"), 0)
         return {
             "source": report.source,
             "paragraph": paragraph.number,
             "kind": paragraph.kind,
             "title": report.title,
             "units": units,
+            "lead": paragraph.number == lead,
         }
 
     def _entry(self, report: Report, status: str) -> ReportEntry:

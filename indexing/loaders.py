@@ -19,6 +19,7 @@ from indexing.text import (
     decode_bytes,
     join_lines,
     looks_like_injection,
+    sentence_spans,
     split_sentences,
     strip_tail,
 )
@@ -385,9 +386,27 @@ def make_title(blocks: list[Block], found: str | None) -> str:
     return first
 
 
-def load_report(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+DEFAULT_MAX_PARAGRAPH_CHARS = 20_000
+
+
+def cap_paragraph(text: str, limit: int) -> str:
+    """A paragraph cut to at most `limit` characters, at a sentence end where there is one."""
+    if len(text) <= limit:
+        return text
+    ends = [s.end for s in sentence_spans(text[: limit + 1]) if s.end <= limit]
+    return text[: ends[-1]] if ends and ends[-1] >= limit // 2 else text[:limit]
+
+
+def load_report(
+    path: Path,
+    source: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_paragraph_chars: int = DEFAULT_MAX_PARAGRAPH_CHARS,
+) -> Report:
     """Load one report file into numbered paragraphs.
 
+    A paragraph longer than `max_paragraph_chars` is cut, with a warning: a report that is
+    one 5 MB line would otherwise be one citation nobody can read, and slow to embed.
     Raises LoadError with a one-line reason for anything that cannot be indexed.
     """
     parser = LOADERS.get(path.suffix.lower())
@@ -419,6 +438,13 @@ def load_report(path: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         )
     if not blocks:
         raise LoadError("no text content" if not injected else warnings[0])
+    for number, block in enumerate(blocks, start=1):
+        if len(block.text) > max_paragraph_chars:
+            warnings.append(
+                f"paragraph {number} has {len(block.text):,} characters: only the first "
+                f"{max_paragraph_chars:,} were indexed (REPORTQA_MAX_PARAGRAPH_CHARS)"
+            )
+            block.text = cap_paragraph(block.text, max_paragraph_chars)
     paragraphs = [
         Paragraph(source=source, number=i, text=b.text, kind=b.kind)  # type: ignore[arg-type]
         for i, b in enumerate(blocks, start=1)

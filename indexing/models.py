@@ -38,12 +38,12 @@ class Report(BaseModel):
 
 
 class Unit(BaseModel):
-    """What is actually embedded: one sentence with its report's title in front."""
+    """What is actually embedded: one sentence, or a window of a long one."""
 
     id: str
     paragraph_key: str
     text: str = Field(description="The sentence itself, verbatim.")
-    embed_text: str = Field(description="What the embedder sees (title + sentence).")
+    embed_text: str = Field(description="What the embedder sees.")
 
 
 class FileError(BaseModel):

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     )
     device: str = Field("auto", description="Torch device for sentence-transformers models.")
     max_file_mb: float = Field(50, gt=0, description="Larger report files are skipped.")
+    max_paragraph_chars: int = Field(
+        20_000, ge=500, description="Longer paragraphs are cut (with a warning) before embedding."
+    )
     llm: str | None = Field(None, description="`provider:model` for generative answers.")
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")

@@ -58,6 +58,7 @@ class StoredParagraph(BaseModel):
     text: str
     kind: str = "text"
     title: str = ""
+    lead: bool = False
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -280,12 +281,13 @@ class Store:
         """Upsert paragraph records (written after their units: the commit marker)."""
         self._upsert(self.paragraphs, ids, vectors, texts, metadatas)
 
-    def renumber(self, numbers: dict[str, int]) -> None:
-        """Change paragraph numbers in place (no re-embedding)."""
+    def renumber(self, numbers: dict[str, tuple[int, bool]]) -> None:
+        """Change paragraph numbers (and which one leads its report) in place."""
         items = list(numbers.items())
         for chunk in _chunks(items, _ID_CHUNK):
             self.paragraphs.update(
-                ids=[i for i, _ in chunk], metadatas=[{"paragraph": n} for _, n in chunk]
+                ids=[i for i, _ in chunk],
+                metadatas=[{"paragraph": n, "lead": lead} for _, (n, lead) in chunk],
             )
 
     def delete_paragraphs(self, ids: Iterable[str]) -> None:
@@ -331,8 +333,28 @@ class Store:
                     text=doc,
                     kind=str(meta.get("kind", "text")),
                     title=str(meta.get("title", "")),
+                    lead=bool(meta.get("lead", False)),
                 )
         return [found[i] for i in ids if i in found]
+
+    def units_of(self, paragraph_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Every unit of the given paragraphs, in order: (text, vector) lists by paragraph id."""
+        found: dict[str, list[tuple[int, str, np.ndarray]]] = {}
+        for chunk in _chunks(list(dict.fromkeys(paragraph_ids)), _ID_CHUNK):
+            got = self.units.get(
+                where={"pid": {"$in": list(chunk)}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+            for doc, meta, vector in zip(
+                got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                found.setdefault(meta["pid"], []).append(
+                    (int(meta["i"]), doc, np.asarray(vector, dtype=np.float32))
+                )
+        return {
+            pid: [(text, vector) for _, text, vector in sorted(units, key=lambda u: u[0])]
+            for pid, units in found.items()
+        }
 
     def query_units(
         self, vector: np.ndarray, k: int, where: dict | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -283,6 +284,31 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end)
+
+
+def token_windows(text: str, count: Callable[[str], int], limit: int) -> list[Span]:
+    """Slices of `text` of at most `limit` tokens each (by `count`), cut between words.
+
+    The embedder reads at most `limit` tokens and its cost grows with the text's length, so
+    a longer sentence is embedded as several windows, each at the embedder's normal rate.
+    """
+    if len(text) <= limit - 2 or count(text) <= limit:  # a token is at least a character
+        return [Span(0, len(text))]
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    pieces: list[tuple[int, int]] = []
+    for start, end in words:  # a "word" longer than the limit (no spaces) is cut by length
+        pieces.extend((i, min(end, i + limit)) for i in range(start, end, limit))
+    per_piece = count(text) / max(1, len(pieces))
+    size = max(1, int(limit * 0.9 / max(per_piece, 1e-9)))
+    spans: list[Span] = []
+    i = 0
+    while i < len(pieces):
+        j = min(len(pieces), i + size)
+        while j > i + 1 and count(text[pieces[i][0] : pieces[j - 1][1]]) > limit:
+            j = i + max(1, (j - i) * 3 // 4)
+        spans.append(Span(pieces[i][0], pieces[j - 1][1]))
+        i = j
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:

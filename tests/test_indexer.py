@@ -162,3 +162,36 @@ def test_oversized_file_is_skipped_with_the_setting_named(corpus: Path, make_set
         ("huge.txt", True)
     ]
     assert summary.paragraphs == 5
+
+
+def test_long_paragraph_is_cut_with_a_warning(tmp_path: Path, make_settings) -> None:  # noqa: ANN001
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "one-line.txt").write_text("Raport o budżecie gminy. " * 40_000, encoding="utf-8")
+    summary = run(make_settings(corpus, max_paragraph_chars=5000))
+    assert summary.errors == []
+    assert [w.path for w in summary.warnings] == ["one-line.txt"]
+    assert "REPORTQA_MAX_PARAGRAPH_CHARS" in summary.warnings[0].reason
+    store = Store(make_settings(corpus, max_paragraph_chars=5000))
+    store.open("hash-256", create=False)
+    (text,) = store.paragraphs.get(include=["documents"])["documents"]
+    assert len(text) <= 5000 and text.endswith(".")
+
+
+def test_e5_units_never_exceed_what_the_model_reads(tmp_path: Path) -> None:
+    from indexing.embeddings import get_embedder
+    from indexing.indexer import paragraph_units
+    from indexing.models import Paragraph, Report
+
+    embedder = get_embedder("e5-small-q4")
+    sentence = "słowo " * 3000  # one 18,000-character sentence
+    report = Report(
+        source="long.txt",
+        title="Long",
+        paragraphs=[Paragraph(source="long.txt", number=1, text=sentence.strip())],
+        file_hash="x",
+    )
+    ((_, _, units),) = paragraph_units(report, embedder)
+    assert len(units) > 1
+    assert all(embedder.count_tokens(u.embed_text) <= embedder.max_tokens for u in units)
+    assert " ".join(u.text for u in units) == sentence.strip()

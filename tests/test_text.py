@@ -95,3 +95,26 @@ def test_binary_is_not_text() -> None:
 def test_fold_strips_accents() -> None:
     assert fold("Kim Bảng") == "kim bang"
     assert fold("Đồng Văn, Łódź") == "dong van, lodz"
+
+
+def test_token_windows_cut_long_sentences_between_words() -> None:
+    from indexing.text import token_windows
+
+    def count(text: str) -> int:  # one token per word, plus two specials
+        return len(text.split()) + 2
+
+    text = " ".join(f"w{i}" for i in range(1000))
+    spans = token_windows(text, count, 100)
+    pieces = [text[s.start : s.end] for s in spans]
+    assert all(count(p) <= 100 for p in pieces)
+    assert " ".join(pieces) == text
+    assert token_windows("short text", count, 100)[0].end == len("short text")
+
+
+def test_a_word_longer_than_the_window_is_cut_by_length() -> None:
+    from indexing.text import token_windows
+
+    text = "x" * 5000
+    spans = token_windows(text, len, 512)
+    assert all(s.end - s.start <= 512 for s in spans)
+    assert "".join(text[s.start : s.end] for s in spans) == text
