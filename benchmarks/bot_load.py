@@ -69,7 +69,7 @@ def main() -> None:
             }
         )
         qa = QA(settings)
-        qa.answer(QUESTIONS[0])  # warm: model loaded, lexicon built
+        qa.answer(QUESTIONS[0])  # warm: models loaded
         with RunningBot(bot_settings, qa):
             queued: dict[tuple[int, int], float] = {}
             answered: dict[tuple[int, int], float] = {}

@@ -7,10 +7,10 @@ paragraphs in the embedded store and a Chroma server, and the bot's memory at 10
    incremental mode, so it embeds everything again).
 2. Retrieval quality on ../shared/eval (hit@1, hit@4: the right paragraph among the top
    results; for the tutorial, a chunk that contains the paragraph's key text).
-3. Query latency (warm `Retriever.retrieve`: query embedding + store + lexical evidence) at
-   1k, 10k and 100k paragraphs, embedded vs server. The 10k/100k stores hold SYNTHETIC
-   vectors (random unit vectors, one unit per paragraph, generated text) written straight
-   into the store: embedding 100k paragraphs with e5 would take ~3 h on 2 cores.
+3. Query latency (warm `Retriever.retrieve`: query embedding, store, features and the
+   sentence model) at 1k, 10k and 100k paragraphs, embedded vs server. The 10k/100k stores
+   hold SYNTHETIC vectors (random unit vectors, one unit per paragraph, generated text)
+   written straight into the store: embedding 100k paragraphs with e5 would take ~3 h on 2 cores.
 4. Peak memory (max RSS) of a process answering from the 100k store.
 
 Usage: python benchmarks/scaling.py [--sizes 1000 10000 100000] [--skip-quality]
@@ -83,13 +83,13 @@ def indexing(paragraphs: int) -> dict[str, float]:
     corpus = work / "corpus"
     total = make_corpus(corpus, paragraphs)
     embedder = get_embedder(E5)
+    embedder.embed_passages(["warm-up"])
     texts = [
         u.embed_text
         for p in sorted(corpus.iterdir())
-        for _, _, units in paragraph_units(load_report(p, p.name))
+        for _, _, units in paragraph_units(load_report(p, p.name), embedder)
         for u in units
     ]
-    embedder.embed_passages(texts[:8])
     started = time.perf_counter()
     for i in range(0, len(texts), 32):
         embedder.embed_passages(texts[i : i + 32])
@@ -215,11 +215,11 @@ def synthetic_store(settings: Settings, paragraphs: int, dim: int = 384) -> None
 
 
 def latency(settings: Settings, questions: list[str]) -> dict[str, float]:
-    """Warm p50/p95 of retrieve() (query embedding + store + lexical evidence)."""
+    """Warm p50/p95 of retrieve() (query embedding + store + features + sentence model)."""
     store = Store(settings)
     store.open(E5, create=False)
     retriever = Retriever(store, get_embedder(E5))
-    retriever.retrieve(questions[0])  # warm: model, lexicon
+    retriever.retrieve(questions[0])  # warm: model, lemmatiser, language model
     times = []
     for question in questions:
         started = time.perf_counter()
@@ -309,7 +309,7 @@ def main() -> None:
             if size == max(args.sizes):
                 peak = memory(local)
     lines += [
-        "Query latency, warm `retrieve()` (query embedding + store + lexical evidence), "
+        "Query latency, warm `retrieve()` (query embedding + store + features + sentence model), "
         "100 questions; synthetic vectors:",
         "",
         "| paragraphs | embedded p50 / p95 | Chroma server p50 / p95 |",

@@ -1,74 +1,39 @@
 """The offline answerer: verbatim sentences from the reports, the figure pulled out, and an
-honest "the reports don't say" when the evidence is not there.
+honest "the reports don't say" when the evidence is weak.
 
-Calibration (see README "Answering"): e5 similarities are compressed (most sentences score
-0.75-0.85 against any question about the same district), so a bare similarity threshold
-cannot tell "answered" from "close but absent". What separates them on the dev sets:
-- a name in the question that no report mentions;
-- for questions asking for a figure, how well the *counted thing* in the question matches
-  the words right after a figure in the candidate sentences ("trees" vs "64 nowe modele"),
-  measured against how well it matches figures about unrelated things: a short target such
-  as "population" is ~0.80 similar to almost any figure, so only the excess counts.
+Every decision here is a fitted model of `bot.selection` (README, "Answering"):
+- which sentence answers: the sentence model's best, among the candidates' sentences;
+- whether to quote the runner-up of the same paragraph too: when its probability is close;
+- whether to answer at all: the refusal model's score against the fitted threshold;
+- which figure, for "how many" questions: the figure model, among the quote's figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from bot.figures import (
-    Figure,
-    asks_for_quantity,
-    asks_for_year,
-    figures_in,
-    numbers_in,
-    quantity_target,
+from bot.features import (
+    FIGURE_FEATURES,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    figure_rows,
+    figure_target_match,
+    figures_of,
+    question_row,
 )
-from bot.language import detect_language, not_in_reports
-from bot.models import Answer, Citation, Context
+from bot.language import not_in_reports
+from bot.lexical import reply_language, vocabulary
+from bot.models import Answer, Citation
 from bot.retrieval import Retrieval
+from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
-
-#: A figure is accepted when its context matches the counted thing by this much more than
-#: unrelated figures do (dev sets: right figures +0.028..+0.104, wrong ones up to +0.026).
-FIGURE_EXCESS = 0.027
-#: Unrelated figures in the three languages: the baseline for FIGURE_EXCESS.
-CONTRAST_FIGURES = (
-    "12 osób wzięło udział",
-    "5 km nowych dróg",
-    "30 lat doświadczenia",
-    "8 godzin pracy",
-    "100 students enrolled",
-    "7 hectares of rice",
-    "40 percent of the vote",
-    "60 tons of fish",
-    "250 triệu đồng",
-    "15 ngôi nhà",
-    "3 cây cầu mới",
-    "2 trận bóng đá",
-)
-#: Below this best-sentence similarity a non-numeric question is not answered.
-SENTENCE_MIN = 0.77
-#: Sentences of the same report scoring this close to the best one are cited too (at most
-#: MAX_SENTENCES in all): near-ties are where e5 cannot tell which one answers.
-NEAR_TIE = 0.01
-MAX_SENTENCES = 3
-CANDIDATE_SENTENCES = 8
-
-
-@dataclass
-class _Candidate:
-    context: Context
-    sentence: str
-    score: float
 
 
 def refusal(question: str, names: list[str] | None = None) -> Answer:
     """An answer that says the reports do not hold it; cites nothing."""
     return Answer(
         question=question,
-        answer=not_in_reports(detect_language(question), names),
+        answer=not_in_reports(reply_language(question), names),
         answered=False,
         answerer="none",
     )
@@ -77,104 +42,122 @@ def refusal(question: str, names: list[str] | None = None) -> Answer:
 class ExtractiveAnswerer:
     """Answers from retrieved paragraphs without an LLM."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, models: AnswerModels | None = None) -> None:
         self.embedder = embedder
-        self._contrast: np.ndarray | None = None
+        self._models = models
 
-    def _baseline(self, query: np.ndarray) -> float:
-        if self._contrast is None:
-            self._contrast = self.embedder.embed_passages(list(CONTRAST_FIGURES))
-        return float(np.mean(self._contrast @ query))
+    @property
+    def models(self) -> AnswerModels:
+        """The fitted models (the shipped ones unless others were given)."""
+        if self._models is None:
+            self._models = shipped_models()
+        return self._models
+
+    def evidence(self, retrieval: Retrieval) -> float:
+        """How strongly the answering sentence answers (the refusal model's log-odds)."""
+        assert retrieval.table is not None
+        row_at = answering_row(retrieval)
+        paragraph, sentence = retrieval.table.index[
+            row_at if row_at is not None else int(np.argmax(retrieval.scores))
+        ]
+        candidate = retrieval.candidates[paragraph]
+        match = figure_target_match(
+            retrieval.info, candidate.sentences[sentence], candidate.language, self.embedder
+        )
+        row = question_row(
+            retrieval.info, retrieval.candidates, retrieval.table, retrieval.scores, match
+        )
+        model = self.models.refusal
+        return float(model.logits(model.select(row[None, :], QUESTION_FEATURES))[0])
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
         """Answer `question` from `retrieval`, or refuse."""
-        if retrieval.unknown_names:
-            return refusal(question, retrieval.unknown_names)
-        candidates = self._candidates(retrieval.contexts)
-        if not candidates:
+        if retrieval.empty or retrieval.table is None:
             return refusal(question)
-        if asks_for_quantity(question):
-            return self._figure_answer(question, retrieval, candidates)
-        best = candidates[0]
-        if best.score < SENTENCE_MIN:
-            return refusal(question)
-        chosen = [best]
-        for other in candidates[1:]:
-            if best.score - other.score > NEAR_TIE or len(chosen) == MAX_SENTENCES:
-                break
-            # Another report's sentence is never mixed into the answer.
-            if other.context.id not in {c.context.id for c in chosen} and (
-                other.context.source == best.context.source
-            ):
-                chosen.append(other)
-        parts: list[str] = []
-        citations: list[Citation] = []
-        for n, c in enumerate(chosen, start=1):
-            quote = _with_lead_in(c.context, c.sentence)
-            parts.append(f"{quote} [{n}]")
-            citations.append(c.context.cite(n, quote))
-        return Answer(question=question, answer=" ".join(parts), answered=True, citations=citations)
+        table, scores = retrieval.table, retrieval.scores
+        best = answering_row(retrieval)
+        if best is None:  # a "how many" question, and no candidate sentence holds a figure
+            return refusal(question, self._unmentioned(retrieval))
+        paragraph_at, sentence_at = table.index[best]
+        candidate = retrieval.candidates[paragraph_at]
+        threshold = self.models.threshold(retrieval.info.language, candidate.language)
+        if self.evidence(retrieval) < threshold:
+            return refusal(question, self._unmentioned(retrieval))
+        chosen = [sentence_at]
+        probabilities = np.exp(scores - scores[best])
+        runner_up = max(
+            (r for r, (p, j) in enumerate(table.index) if p == paragraph_at and j != sentence_at),
+            key=lambda r: scores[r],
+            default=None,
+        )
+        if runner_up is not None and probabilities[runner_up] >= self.models.second_sentence:
+            chosen.append(table.index[runner_up][1])
+        context = retrieval.contexts[paragraph_at]
+        quotes = _quotes(context.text, [candidate.sentences[j] for j in sorted(chosen)])
+        citations = [context.cite(n, quote) for n, quote in enumerate(quotes, start=1)]
+        # Two separate quotes of one paragraph read as one answer, their markers after both.
+        markers = "".join(f"[{n}]" for n in range(1, len(quotes) + 1))
+        body = f"{' … '.join(quotes)} {markers}"
+        figure = self._figure(retrieval, candidate.sentences[sentence_at], candidate.language)
+        if figure:
+            body = f"**{figure}** — {body}"
+        return Answer(question=question, answer=body, answered=True, citations=citations)
+
+    def _figure(self, retrieval: Retrieval, sentence: str, language: str) -> str | None:
+        """The figure that answers a "how many" question, from the best sentence."""
+        info = retrieval.info
+        if not info.wants_figure:
+            return None
+        figures = figures_of(sentence, info, language)
+        if not figures:
+            return None
+        model = self.models.figure
+        rows = figure_rows(sentence, figures, info, language)
+        scores = model.logits(model.select(rows, FIGURE_FEATURES))
+        return figures[int(np.argmax(scores))].text
 
     @staticmethod
-    def _candidates(contexts: list[Context]) -> list[_Candidate]:
-        """Sentences of the retrieved paragraphs, ranked by similarity plus lexical evidence."""
-        found: list[_Candidate] = []
-        for context in contexts:
-            boost = context.score - context.dense
-            for sentence in context.sentences:
-                if sentence.text in context.text:  # quotes must be verbatim
-                    found.append(_Candidate(context, sentence.text, sentence.score + boost))
-        found.sort(key=lambda c: -c.score)
-        return found
+    def _unmentioned(retrieval: Retrieval) -> list[str]:
+        """Names of the question that no candidate paragraph contains, as written."""
+        from bot.lexical import names
 
-    def _figure_answer(
-        self, question: str, retrieval: Retrieval, candidates: list[_Candidate]
-    ) -> Answer:
-        exclude = numbers_in(question)
-        years_ok = asks_for_year(question)
-        options: list[tuple[_Candidate, Figure]] = []
-        for candidate in candidates[:CANDIDATE_SENTENCES]:
-            for figure in figures_in(candidate.sentence, exclude, years_ok):
-                options.append((candidate, figure))
-        if not options:
-            return refusal(question)
-        target = _without_names(quantity_target(question) or question, retrieval.names)
-        query = self.embedder.embed_query(target)
-        contexts = self.embedder.embed_passages([figure.context for _, figure in options])
-        excess = contexts @ query - self._baseline(query)
-        order = np.argsort(-excess)
-        if float(excess[order[0]]) < FIGURE_EXCESS:
-            return refusal(question)
-        candidate, figure = options[order[0]]
-        return Answer(
-            question=question,
-            answer=f"**{figure.text}** — {candidate.sentence} [1]",
-            answered=True,
-            citations=[candidate.context.cite(1, candidate.sentence)],
-        )
+        info = retrieval.info
+        seen = frozenset().union(*(c.vocabulary for c in retrieval.candidates))
+        missing = []
+        for span in names(info.text, info.language):
+            written = info.text[span.start : span.end]
+            if not vocabulary(written, info.language) & seen:
+                missing.append(written)
+        return missing
 
 
-def _without_names(text: str, names: list[str]) -> str:
-    """Drop the question's names: they say which report, not what is counted."""
-    from indexing.text import fold
+def answering_row(retrieval: Retrieval) -> int | None:
+    """The row of the sentence that answers: the sentence model's best, except that a "how
+    many" question is answered only by a sentence holding a figure (None when none does)."""
+    assert retrieval.table is not None
+    scores = retrieval.scores
+    if not retrieval.info.wants_figure:
+        return int(np.argmax(scores))
+    column = SENTENCE_FEATURES.index("figure_for_quantity")
+    holding = np.flatnonzero(retrieval.table.rows[:, column] > 0)
+    return int(holding[np.argmax(scores[holding])]) if len(holding) else None
 
-    drop = {word for name in names for word in name.split()}
-    kept = [w for w in text.split() if fold(w).strip("?!.,:;") not in drop]
-    return " ".join(kept) or text
+
+def _quotes(text: str, sentences: list[str]) -> list[str]:
+    """Verbatim quotes of the chosen sentences: one when they stand together, else one each."""
+    spans = []
+    position = 0
+    for sentence in sentences:
+        start = text.find(sentence, position)
+        if start < 0:
+            start = text.find(sentence)
+        spans.append((start, start + len(sentence)))
+        position = max(position, start + len(sentence))
+    if len(spans) == 2 and 0 <= spans[0][1] <= spans[1][0]:
+        between = text[spans[0][1] : spans[1][0]]
+        if not between.strip():
+            return [text[spans[0][0] : spans[1][1]]]
+    return [text[a:b] if a >= 0 else s for (a, b), s in zip(spans, sentences, strict=True)]
 
 
-def _with_lead_in(context: Context, sentence: str) -> str:
-    """A list item is quoted with the sentence that introduces the list ("... ustalił: ...")."""
-    from indexing.text import split_sentences
-
-    sentences = split_sentences(context.text)
-    if not sentences or sentences[0] == sentence or sentence not in sentences:
-        return sentence
-    lead = sentences[0]
-    if ":" not in lead:
-        return sentence
-    start = context.text.find(lead)
-    end = context.text.find(sentence, start) + len(sentence)
-    between = context.text[start:end]
-    # Only when the list is short enough to quote whole; else the lead-in plus the item.
-    return between if len(between) <= 600 else f"{lead} … {sentence}"
+__all__ = ["Citation", "ExtractiveAnswerer", "refusal"]

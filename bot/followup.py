@@ -5,17 +5,211 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.figures import NUMBER
 from bot.language import detect_language
-from bot.lexicon import name_spans
 from bot.models import Turn
+from indexing.text import fold
 
 _ELLIPTICAL = re.compile(
     r"^\s*(?:and|what about|how about|and what about|also|same for|a co z|a jak|a w|a ile|"
     r"oraz|a|còn|thế còn|và|vậy còn)\b",
     re.IGNORECASE,
 )
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+
+# Words that start a question, or are capitalised without naming anything specific.
+_QUESTION_WORDS = {
+    "how",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "did",
+    "does",
+    "do",
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "will",
+    "would",
+    "has",
+    "have",
+    "had",
+    "and",
+    "in",
+    "for",
+    "tell",
+    "list",
+    "give",
+    "show",
+    "please",
+    "the",
+    "a",
+    "an",
+    "ile",
+    "ilu",
+    "jak",
+    "jaki",
+    "jaka",
+    "jakie",
+    "jakich",
+    "jakiej",
+    "co",
+    "kto",
+    "kiedy",
+    "gdzie",
+    "czy",
+    "dlaczego",
+    "ktory",
+    "ktora",
+    "ktore",
+    "oraz",
+    "i",
+    "w",
+    "we",
+    "na",
+    "podaj",
+    "va",
+    "con",
+    "bao",
+    "ai",
+    "khi",
+    "nao",
+    "tai",
+    "sao",
+    "o",
+    "nhu",
+    "nam",
+    "ngay",
+}
+# Administrative and organisational words: capitalised in names like "Kim Bang District
+# Party Committee" but shared by every report, so they say nothing about which one.
+_GENERIC = {
+    "district",
+    "districts",
+    "city",
+    "province",
+    "provincial",
+    "commune",
+    "communes",
+    "town",
+    "township",
+    "ward",
+    "village",
+    "party",
+    "committee",
+    "committees",
+    "people",
+    "people's",
+    "council",
+    "department",
+    "office",
+    "union",
+    "front",
+    "fatherland",
+    "state",
+    "government",
+    "national",
+    "standing",
+    "secretary",
+    "chairman",
+    "chair",
+    "president",
+    "mr",
+    "mrs",
+    "ms",
+    "dystrykt",
+    "dystryktu",
+    "dystrykcie",
+    "rejon",
+    "rejonu",
+    "rejonowej",
+    "rejonowy",
+    "komitet",
+    "komitetu",
+    "komitecie",
+    "partii",
+    "partia",
+    "miasto",
+    "miasta",
+    "miescie",
+    "gmina",
+    "gminy",
+    "gminie",
+    "prowincja",
+    "prowincji",
+    "wojewodztwo",
+    "ojczyzny",
+    "ludowy",
+    "ludowego",
+    "ludowej",
+    "pan",
+    "pani",
+    "huyen",
+    "tinh",
+    "xa",
+    "quan",
+    "phuong",
+    "thi",
+    "tran",
+    "uy",
+    "ban",
+    "dang",
+    "bo",
+    "ong",
+    "ba",
+}
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    """A name in a question: its folded form and where it stands in the original text."""
+
+    name: str
+    start: int
+    end: int
+
+
+def name_spans(question: str) -> list[NameSpan]:
+    """Names in a question: runs of capitalised words, trimmed of generic words."""
+    tokens = list(_TOKEN.finditer(question))
+    runs: list[list[re.Match[str]]] = []
+    current: list[re.Match[str]] = []
+    for i, match in enumerate(tokens):
+        token = match.group(0)
+        capitalised = token[:1].isupper() and not token.isdigit()
+        if capitalised and not (i == 0 and fold(token) in _QUESTION_WORDS):
+            current.append(match)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    spans: list[NameSpan] = []
+    for run in runs:
+        if run[0] is tokens[0] and len(run) == 1:
+            continue  # a capitalised first word is usually just the sentence start
+        while run and fold(run[0].group(0)) in _GENERIC | _QUESTION_WORDS:
+            run = run[1:]
+        while run and fold(run[-1].group(0)) in _GENERIC:
+            run = run[:-1]
+        if not run or (len(run) == 1 and len(run[0].group(0)) < 2):
+            continue
+        name = " ".join(fold(m.group(0)) for m in run)
+        spans.append(NameSpan(name=name, start=run[0].start(), end=run[-1].end()))
+    return spans
+
+
 _IN = {"en": "in", "pl": "w", "vi": "ở"}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 

@@ -1,48 +1,13 @@
-"""Which language a question is in (en, pl, vi), and the fixed replies in each."""
+"""The fixed replies in each reply language (en, pl, vi), and which one to use."""
 
 from __future__ import annotations
 
-import re
-
-_VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
-_POLISH = re.compile(r"[ąćęłńśźż]", re.I)
-_POLISH_WORDS = {
-    "ile",
-    "ilu",
-    "jak",
-    "jaki",
-    "jaka",
-    "jakie",
-    "czy",
-    "kto",
-    "co",
-    "gdzie",
-    "kiedy",
-    "się",
-    "w",
-    "na",
-    "został",
-    "zostało",
-    "oraz",
-    "dlaczego",
-    "który",
-    "która",
-    "które",
-    "rok",
-    "roku",
-}
-
 
 def detect_language(text: str) -> str:
-    """A best guess among en, pl and vi, from letters and function words."""
-    if _VIETNAMESE.search(text):
-        return "vi"
-    if _POLISH.search(text):
-        return "pl"
-    words = set(re.findall(r"\w+", text.lower()))
-    if len(words & _POLISH_WORDS) >= 1 and not words & {"the", "how", "what", "did", "is", "was"}:
-        return "pl"
-    return "en"
+    """The reply language of a text: en, pl or vi (py3langid; English when unsure)."""
+    from bot.lexical import reply_language
+
+    return reply_language(text)
 
 
 NOT_IN_REPORTS = {

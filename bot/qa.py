@@ -16,6 +16,8 @@ from indexing.settings import Settings
 from indexing.store import Store, StoreError
 
 MAX_QUESTION_CHARS = 1000
+#: Paragraphs shown to an LLM, best first.
+GENERATIVE_CONTEXTS = 4
 
 
 class NotIndexedError(StoreError):
@@ -29,14 +31,14 @@ def _ms(seconds: float) -> float:
 class QA:
     """Answers questions over the index described by `settings`; safe to share across threads.
 
-    The store, the embedder and the lexicon are opened on first use and kept.
+    The store, the embedder and the answer models are opened on first use and kept.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
         self._lock = threading.Lock()
         self._store: Store | None = None
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._retriever: Retriever | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._generative = None
@@ -44,7 +46,7 @@ class QA:
     def _open(self) -> Retriever:
         with self._lock:
             if self._retriever is None:
-                embedder = get_embedder(
+                embedder = self._embedder or get_embedder(
                     self.settings.embedding, self.settings.device, self.settings.embed_batch_size
                 )
                 store = Store(self.settings)
@@ -111,7 +113,9 @@ class QA:
         timings["answer"] = _ms(time.perf_counter() - t)
         if self._generative is not None:
             t = time.perf_counter()
-            result = self._generative.answer(resolved, retrieval.contexts, fallback=result)
+            result = self._generative.answer(
+                resolved, retrieval.contexts[:GENERATIVE_CONTEXTS], fallback=result
+            )
             timings["generate"] = _ms(time.perf_counter() - t)
 
         timings["total"] = _ms(time.perf_counter() - started)

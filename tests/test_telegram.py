@@ -263,7 +263,7 @@ def test_html_in_questions_is_escaped_everywhere(telegram) -> None:  # noqa: ANN
     api, _ = telegram
     api.text(ALICE, "<b>How</b> many <script>alert(1)</script> models in Kim Bang & co?")
     api.text(ALICE, "What about <i>religious</i> activity?")
-    last_reply(api, ALICE, "religijna", timeout=60)
+    last_reply(api, ALICE, "religi", timeout=60)  # the reply has arrived
     for method, params in list(api.calls):
         if method == "sendMessage":
             parser = _Tags()

@@ -1,0 +1,143 @@
+"""Runs over the public QA sets through the real index and answer path, shared by the
+benchmark (`qa_sets.py`) and the training script (`train_answerer.py`).
+
+A pair "q/r" asks questions in language q over reports in language r (XQuAD is parallel, so
+English questions can be asked over the Vietnamese reports); "pl/pl" is PoQuAD.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.qa_data import (
+    EXTERNAL,
+    Article,
+    Question,
+    load_poquad,
+    load_xquad,
+    with_questions_from,
+    write_reports,
+)
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+WORK = Path(__file__).resolve().parent / ".work"
+#: The pairs measured: the three languages of the mission, and three across languages.
+PAIRS = ("en/en", "vi/vi", "pl/pl", "en/vi", "vi/en", "en/ru")
+#: Articles whose questions are asked with the article left out of the index: every
+#: FOLDS-th article, each fold in turn.
+FOLDS = 4
+
+
+def articles_for(pair: str, root: Path = EXTERNAL, limit: int | None = None) -> list[Article]:
+    """The reports of a pair, carrying the questions in the pair's question language."""
+    asked, reports = pair.split("/")
+    if reports == "pl":
+        articles = load_poquad(root)
+    else:
+        articles = load_xquad(reports, root)
+        if asked != reports:
+            articles = with_questions_from(articles, load_xquad(asked, root))
+    return articles[:limit] if limit else articles
+
+
+def shared_embedder(cache: Path | None = WORK / "embeddings.sqlite", queries: bool = True):  # noqa: ANN201
+    """The bundled e5, with vectors kept on disk between runs (same vectors, same name);
+    `queries=False` embeds every question afresh, so answer latencies are real."""
+    from indexing.embeddings import get_embedder
+
+    inner = get_embedder("e5-small-q4")
+    if cache is None:
+        return inner
+    from benchmarks.embed_cache import CachedEmbedder
+
+    return CachedEmbedder(inner, cache, queries=queries)
+
+
+@dataclass
+class IndexedSet:
+    """Articles indexed as reports in a scratch folder, and the QA over them."""
+
+    articles: list[Article]
+    folder: Path
+    qa: object  # bot.qa.QA
+
+    def gold(self, question: Question) -> tuple[str, int] | None:
+        """(source, paragraph number) of the paragraph holding the answer."""
+        if question.paragraph is None:
+            return None
+        article = next(a for a in self.articles if a.id == question.article)
+        # Paragraph 1 is the report's `# title` heading.
+        return article.filename, question.paragraph + 2
+
+
+def index_set(
+    articles: list[Article],
+    folder: Path,
+    embedder,  # noqa: ANN001
+    exact: bool = False,
+) -> IndexedSet:
+    """Write the articles as Markdown reports and index them with the real indexer.
+
+    `exact` raises the store's `ef_search` above its size, so the nearest-neighbour search
+    is as near to exhaustive as Chroma allows: its HNSW graph is built on several threads,
+    and approximate results can differ between two builds of the same index, which the
+    training script wants to reproduce (README: it still varies slightly).
+    """
+    from bot.qa import QA
+    from indexing.indexer import Indexer
+    from indexing.settings import Settings
+
+    shutil.rmtree(folder, ignore_errors=True)
+    corpus = folder / "corpus"
+    write_reports(articles, corpus)
+    settings = Settings(corpus_dir=corpus, index_dir=folder / "index", llm=None, chroma_url=None)
+    summary = Indexer(settings, embedder=embedder).run()
+    if summary.errors:
+        raise RuntimeError(f"indexing failed: {summary.errors[:3]}")
+    qa = QA(settings, embedder=embedder)
+    if exact:
+        units = qa.store.units
+        units.modify(configuration={"hnsw": {"ef_search": units.count() + 100}})
+    return IndexedSet(articles, folder, qa)
+
+
+def without_answers(articles: list[Article]) -> tuple[list[Article], list[Question]]:
+    """Every article with its odd-numbered paragraphs removed, and the questions whose
+    answer stood in one of them: same topic, same report, the fact absent."""
+    kept, asked = [], []
+    for article in articles:
+        paragraphs = [p for i, p in enumerate(article.paragraphs) if i % 2 == 0]
+        kept.append(Article(article.id, article.title, paragraphs, []))
+        asked += [q for q in article.questions if q.paragraph is not None and q.paragraph % 2]
+    return kept, asked
+
+
+def configurations(
+    articles: list[Article],
+    folder: Path,
+    embedder,  # noqa: ANN001
+    exact: bool = False,
+) -> Iterator[tuple[str, IndexedSet, list[Question]]]:
+    """("full", everything indexed, every question); ("out:f", fold f left out, the
+    questions of fold f) for each fold; ("absent", answering paragraphs removed, the
+    questions they answered)."""
+    indexed = index_set(articles, folder / "full", embedder, exact)
+    yield "full", indexed, [q for a in articles for q in a.questions]
+    for fold in range(FOLDS):
+        kept = [a for i, a in enumerate(articles) if i % FOLDS != fold]
+        left = [q for i, a in enumerate(articles) if i % FOLDS == fold for q in a.questions]
+        yield f"out:{fold}", index_set(kept, folder / f"out{fold}", embedder, exact), left
+    reduced, asked = without_answers(articles)
+    yield "absent", index_set(reduced, folder / "absent", embedder, exact), asked
+
+
+def answer_in(text: str, question: Question) -> bool:
+    """Whether one of the gold answers stands in a text (case-insensitive)."""
+    folded = " ".join(text.split()).casefold()
+    return any(" ".join(a.split()).casefold() in folded for a in question.answers)

@@ -1,0 +1,179 @@
+"""Words as evidence: language, lemmas, names and number words, from maintained libraries.
+
+- Language: py3langid (ships its model). Replies are in en, pl or vi; lemmas in whatever
+  language a text is in, where simplemma has data for it.
+- Lemmas: simplemma (ships its dictionaries), so "Warszawy" meets "Warszawa" and "modeli"
+  meets "model". Vietnamese does not inflect and simplemma has no data for it: folded
+  tokens stand as they are.
+- Number words: num2words written out for 0-100 and the scales, then inverted, so "two",
+  "trzy" and "hai" are figures like "2".
+Everything is accent-folded ("Kim Bảng" -> "kim bang") after lemmatising.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+
+from indexing.text import fold
+
+REPLY_LANGUAGES = ("en", "pl", "vi")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_lock = threading.Lock()
+
+
+@functools.cache
+def _identifier(languages: tuple[str, ...] | None):  # noqa: ANN202 - py3langid identifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    with _lock:
+        ident = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+        if languages:
+            ident.set_languages(list(languages))
+    return ident
+
+
+@functools.lru_cache(maxsize=20_000)
+def identify(text: str) -> str:
+    """The language of a text (ISO 639-1), among all py3langid knows."""
+    return str(_identifier(None).classify(text)[0])
+
+
+def reply_language(text: str) -> str:
+    """The language to reply in: en, pl or vi, English when unsure."""
+    language, probability = _identifier(REPLY_LANGUAGES).classify(text)
+    return str(language) if probability >= 0.5 else "en"
+
+
+@functools.cache
+def _simplemma_languages() -> frozenset[str]:
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+    return frozenset(SUPPORTED_LANGUAGES)
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma(word: str, language: str) -> str:
+    """The folded lemma of one word (the folded word where there is no dictionary)."""
+    word = _POSSESSIVE.sub("", word) or word
+    if language in _simplemma_languages() and not word.isdigit():
+        from simplemma import lemmatize
+
+        word = lemmatize(word, lang=language)
+    return fold(word)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens as written."""
+    return _WORD.findall(text)
+
+
+def terms(text: str, language: str) -> list[frozenset[str]]:
+    """Each word of a text as the set of forms it may match by: folded surface and lemma.
+
+    Both, because a dictionary lemma can be wrong for a name ("Kim" is also a form of
+    Polish "kto"). Figures are one term each, normalised ("15,000" -> "15000").
+    """
+    from bot.figures import NUMBER, normalise_number
+
+    out: list[frozenset[str]] = []
+    last = 0
+    for match in NUMBER.finditer(text):
+        out.extend(_word_forms(text[last : match.start()], language))
+        out.append(frozenset([normalise_number(match.group(0))]))
+        last = match.end()
+    out.extend(_word_forms(text[last:], language))
+    return out
+
+
+def _word_forms(text: str, language: str) -> list[frozenset[str]]:
+    found = []
+    for word in words(text):
+        surface = fold(_POSSESSIVE.sub("", word) or word)
+        found.append(frozenset((surface, lemma(word, language))))
+    return found
+
+
+def vocabulary(text: str, language: str) -> frozenset[str]:
+    """Every form of every word of a text, for matching question terms against it."""
+    return frozenset().union(*terms(text, language))
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    """A capitalised run in a question: its folded lemma form and where it stands."""
+
+    name: str
+    start: int
+    end: int
+
+
+def names(question: str, language: str) -> list[NameSpan]:
+    """Capitalised word runs that do not start the question ("Warsaw", "Nikola Tesla").
+
+    No lists of generic words: whether a capitalised word says which report is meant is
+    left to the fitted weights (see bot/selection.py).
+    """
+    tokens = list(_WORD.finditer(question))
+    spans: list[NameSpan] = []
+    run: list[re.Match[str]] = []
+    for i, match in enumerate(tokens + [None]):  # type: ignore[operator]
+        token = match.group(0) if match is not None else ""
+        if match is not None and i > 0 and token[:1].isupper():
+            run.append(match)
+            continue
+        if run:
+            name = " ".join(lemma(m.group(0), language) for m in run)
+            spans.append(NameSpan(name=name, start=run[0].start(), end=run[-1].end()))
+            run = []
+    return spans
+
+
+_SCALES = {1000: "thousand", 1_000_000: "million", 1_000_000_000: "billion"}
+
+
+@functools.cache
+def number_words(language: str) -> dict[str, int]:
+    """Written-out numbers of a language, folded: {"two": 2, "dwadziescia": 20, ...}."""
+    try:
+        from num2words import num2words
+    except ImportError:  # pragma: no cover - a declared dependency
+        return {}
+    table: dict[str, int] = {}
+    for n in [*range(0, 101), 1000, 1_000_000, 1_000_000_000]:
+        try:
+            written = num2words(n, lang=language)
+        except (NotImplementedError, OverflowError, ValueError, TypeError):
+            return table
+        folded = fold(written)
+        # "one thousand" -> also "thousand"; "mot trieu" -> also "trieu"
+        table.setdefault(folded, n)
+        if n in _SCALES and " " in folded:
+            table.setdefault(folded.split()[-1], n)
+    return table
+
+
+def written_numbers(text: str, language: str) -> list[tuple[int, int, int]]:
+    """Numbers written as words in a text: (start, end, value), longest match first."""
+    table = number_words(language)
+    if not table:
+        return []
+    tokens = list(_WORD.finditer(text))
+    found: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            group = tokens[i : i + size]
+            if len(group) < size:
+                continue
+            key = " ".join(lemma(m.group(0), language) for m in group)
+            if key in table:
+                found.append((group[0].start(), group[-1].end(), table[key]))
+                i += size
+                break
+        else:
+            i += 1
+    return found
