@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 # Tests never reach a model hub and never send telemetry.
 TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
-.PHONY: install demo test lint bench soak audit clean
+.PHONY: install demo test lint bench quality weights soak audit clean
 
 install: $(STAMP)
 
@@ -39,7 +39,17 @@ soak: $(STAMP)
 audit: $(STAMP)
 	$(BIN)/pip-audit -s pypi --progress-spinner off
 
+# Answer quality on the public QA sets in ../shared/eval/external (README, "Answer quality").
+quality: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/qa_sets.py
+
+# Refit bot/data/answerer.json from ../shared (reproduces the shipped weights) + ablation.
+weights: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/train_answerer.py --ablation \
+		--report benchmarks/results/train_answerer.json
+
 bench: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/qa_sets.py
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
 	$(TEST_ENV) $(BIN)/python benchmarks/answer_latency.py
 	$(TEST_ENV) $(BIN)/python benchmarks/bot_load.py
