@@ -23,7 +23,7 @@ from bot.features import (
 )
 from bot.language import not_in_reports
 from bot.lexical import reply_language, vocabulary
-from bot.models import Answer, Citation
+from bot.models import Answer
 from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
@@ -158,6 +158,3 @@ def _quotes(text: str, sentences: list[str]) -> list[str]:
         if not between.strip():
             return [text[spans[0][0] : spans[1][1]]]
     return [text[a:b] if a >= 0 else s for (a, b), s in zip(spans, sentences, strict=True)]
-
-
-__all__ = ["Citation", "ExtractiveAnswerer", "refusal"]
