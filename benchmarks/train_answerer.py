@@ -36,15 +36,13 @@ from benchmarks.qa_runs import (  # noqa: E402
     configurations,
     shared_embedder,
 )
-from bot.extractive import answering_row  # noqa: E402
+from bot.extractive import answering_row, evidence_row  # noqa: E402
 from bot.features import (  # noqa: E402
     FIGURE_FEATURES,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     figure_rows,
-    figure_target_match,
     figures_of,
-    question_row,
 )
 from bot.retrieval import Retrieval  # noqa: E402
 from bot.selection import WEIGHTS, AnswerModels, LogisticModel  # noqa: E402
@@ -197,17 +195,6 @@ def _row(a: Asked, scores: np.ndarray) -> int | None:
     return answering_row(replace(a.retrieval, scores=scores))
 
 
-def _target_match(a: Asked, scores: np.ndarray, embedder) -> float:  # noqa: ANN001
-    row = _row(a, scores)
-    paragraph, sentence = a.retrieval.table.index[
-        row if row is not None else int(np.argmax(scores))
-    ]
-    candidate = a.retrieval.candidates[paragraph]
-    return figure_target_match(
-        a.retrieval.info, candidate.sentences[sentence], candidate.language, embedder
-    )
-
-
 def fit(asked: list[Asked], features: tuple[str, ...], embedder) -> dict:  # noqa: ANN001
     """Cross-validated fit: out-of-fold scores, thresholds, and the final models."""
     groups = sorted({a.group for a in asked})
@@ -224,30 +211,25 @@ def fit(asked: list[Asked], features: tuple[str, ...], embedder) -> dict:  # noq
         for k, a in enumerate(asked):
             if fold_of[a.group] == fold:
                 scores[k] = model.logits(a.retrieval.table.rows[:, columns])
-    matches = [_target_match(a, scores[k], embedder) for k, a in enumerate(asked)]
     question_rows = np.vstack(
         [
-            question_row(
-                a.retrieval.info, a.retrieval.candidates, a.retrieval.table, scores[k], matches[k]
-            )
+            evidence_row(replace(a.retrieval, scores=scores[k]), embedder)
             for k, a in enumerate(asked)
         ]
     )
-    # PoQuAD's unanswerable questions are refusal examples too: plausible, but not in the text.
-    usable = list(range(len(asked)))
-    target = np.array([float(asked[k].answerable) for k in usable])
+    # Every asking is a refusal example, PoQuAD's unanswerable questions included: plausible,
+    # but not in the text.
+    target = np.array([float(a.answerable) for a in asked])
     evidence = np.zeros(len(asked))
     for fold in range(CV_FOLDS):
-        train = [k for k in usable if fold_of[asked[k].group] != fold]
-        model = LogisticModel.fit(
-            question_rows[train], target[[usable.index(k) for k in train]], QUESTION_FEATURES, L2
-        )
+        train = [k for k in range(len(asked)) if fold_of[asked[k].group] != fold]
+        model = LogisticModel.fit(question_rows[train], target[train], QUESTION_FEATURES, L2)
         test = [k for k in range(len(asked)) if fold_of[asked[k].group] == fold]
         evidence[test] = model.logits(question_rows[test])
     situations = [_situation(a, scores[k]) for k, a in enumerate(asked)]
     thresholds = _thresholds(asked, evidence, situations)
     final_sentence = LogisticModel.fit_listwise(training(asked), features, L2)
-    final_refusal = LogisticModel.fit(question_rows[usable], target, QUESTION_FEATURES, L2)
+    final_refusal = LogisticModel.fit(question_rows, target, QUESTION_FEATURES, L2)
     return {
         "scores": scores,
         "evidence": evidence,

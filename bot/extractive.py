@@ -22,7 +22,7 @@ from bot.features import (
     question_row,
 )
 from bot.language import not_in_reports
-from bot.lexical import reply_language, vocabulary
+from bot.lexical import names, reply_language, vocabulary
 from bot.models import Answer
 from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
@@ -49,26 +49,13 @@ class ExtractiveAnswerer:
     @property
     def models(self) -> AnswerModels:
         """The fitted models (the shipped ones unless others were given)."""
-        if self._models is None:
-            self._models = shipped_models()
-        return self._models
+        return self._models or shipped_models()
 
-    def evidence(self, retrieval: Retrieval) -> float:
+    def evidence(self, retrieval: Retrieval, row: int | None = None) -> float:
         """How strongly the answering sentence answers (the refusal model's log-odds)."""
-        assert retrieval.table is not None
-        row_at = answering_row(retrieval)
-        paragraph, sentence = retrieval.table.index[
-            row_at if row_at is not None else int(np.argmax(retrieval.scores))
-        ]
-        candidate = retrieval.candidates[paragraph]
-        match = figure_target_match(
-            retrieval.info, candidate.sentences[sentence], candidate.language, self.embedder
-        )
-        row = question_row(
-            retrieval.info, retrieval.candidates, retrieval.table, retrieval.scores, match
-        )
         model = self.models.refusal
-        return float(model.logits(model.select(row[None, :], QUESTION_FEATURES))[0])
+        evidence = evidence_row(retrieval, self.embedder, row)
+        return float(model.logits(model.select(evidence[None, :], QUESTION_FEATURES))[0])
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
         """Answer `question` from `retrieval`, or refuse."""
@@ -81,16 +68,18 @@ class ExtractiveAnswerer:
         paragraph_at, sentence_at = table.index[best]
         candidate = retrieval.candidates[paragraph_at]
         threshold = self.models.threshold(retrieval.info.language, candidate.language)
-        if self.evidence(retrieval) < threshold:
+        if self.evidence(retrieval, best) < threshold:
             return refusal(question, self._unmentioned(retrieval))
         chosen = [sentence_at]
-        probabilities = np.exp(scores - scores[best])
         runner_up = max(
             (r for r, (p, j) in enumerate(table.index) if p == paragraph_at and j != sentence_at),
             key=lambda r: scores[r],
             default=None,
         )
-        if runner_up is not None and probabilities[runner_up] >= self.models.second_sentence:
+        if (
+            runner_up is not None
+            and np.exp(scores[runner_up] - scores[best]) >= self.models.second_sentence
+        ):
             chosen.append(table.index[runner_up][1])
         context = retrieval.contexts[paragraph_at]
         quotes = _quotes(context.text, [candidate.sentences[j] for j in sorted(chosen)])
@@ -119,8 +108,6 @@ class ExtractiveAnswerer:
     @staticmethod
     def _unmentioned(retrieval: Retrieval) -> list[str]:
         """Names of the question that no candidate paragraph contains, as written."""
-        from bot.lexical import names
-
         info = retrieval.info
         seen = frozenset().union(*(c.vocabulary for c in retrieval.candidates))
         missing = []
@@ -141,6 +128,25 @@ def answering_row(retrieval: Retrieval) -> int | None:
     column = SENTENCE_FEATURES.index("figure_for_quantity")
     holding = np.flatnonzero(retrieval.table.rows[:, column] > 0)
     return int(holding[np.argmax(scores[holding])]) if len(holding) else None
+
+
+def evidence_row(retrieval: Retrieval, embedder: Embedder, row: int | None = None) -> np.ndarray:
+    """Question-level evidence for the refusal model about the answering sentence: `row`,
+    by default `answering_row`'s choice, or the best-scored sentence when it has none. The
+    training script calls this too, so the model meets the rows it was fitted on."""
+    assert retrieval.table is not None
+    if row is None:
+        row = answering_row(retrieval)
+    if row is None:
+        row = int(np.argmax(retrieval.scores))
+    paragraph, sentence = retrieval.table.index[row]
+    candidate = retrieval.candidates[paragraph]
+    match = figure_target_match(
+        retrieval.info, candidate.sentences[sentence], candidate.language, embedder
+    )
+    return question_row(
+        retrieval.info, retrieval.candidates, retrieval.table, retrieval.scores, match
+    )
 
 
 def _quotes(text: str, sentences: list[str]) -> list[str]:

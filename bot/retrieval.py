@@ -71,9 +71,7 @@ class Retriever:
     @property
     def models(self) -> AnswerModels:
         """The fitted models (the shipped ones unless others were given)."""
-        if self._models is None:
-            self._models = shipped_models()
-        return self._models
+        return self._models or shipped_models()
 
     def retrieve(self, question: str, k: int = CANDIDATES) -> Retrieval:
         """Up to k candidate paragraphs for a question, best first under the sentence model."""
@@ -159,7 +157,8 @@ class Retriever:
         """Only the reports whose title names everything the question names, when some do
         and some do not: several districts report the same kind of figures, and "in Kim
         Bang" says which report is meant even when the answering paragraph does not repeat
-        it. Measured on/off on the public sets (README, "Answer quality")."""
+        it. Neutral-to-unmeasured on the public sets, where each article has its own subject
+        (`benchmarks/train_answerer.py --no-title-filter` measures it off)."""
         if not info.names or not paragraphs:
             return paragraphs
         from bot.lexical import identify, vocabulary

@@ -292,13 +292,16 @@ def token_windows(text: str, count: Callable[[str], int], limit: int) -> list[Sp
     The embedder reads at most `limit` tokens and its cost grows with the text's length, so
     a longer sentence is embedded as several windows, each at the embedder's normal rate.
     """
-    if len(text) <= limit - 2 or count(text) <= limit:  # a token is at least a character
+    if len(text) <= limit - 2:  # a token is at least a character
+        return [Span(0, len(text))]
+    total = count(text)
+    if total <= limit:
         return [Span(0, len(text))]
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
     pieces: list[tuple[int, int]] = []
     for start, end in words:  # a "word" longer than the limit (no spaces) is cut by length
         pieces.extend((i, min(end, i + limit)) for i in range(start, end, limit))
-    per_piece = count(text) / max(1, len(pieces))
+    per_piece = total / max(1, len(pieces))
     size = max(1, int(limit * 0.9 / max(per_piece, 1e-9)))
     spans: list[Span] = []
     i = 0
