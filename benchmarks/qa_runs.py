@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.qa_data import (
     EXTERNAL,
     Article,
@@ -84,10 +86,9 @@ def index_set(
 ) -> IndexedSet:
     """Write the articles as Markdown reports and index them with the real indexer.
 
-    `exact` raises the store's `ef_search` above its size, so the nearest-neighbour search
-    is as near to exhaustive as Chroma allows: its HNSW graph is built on several threads,
-    and approximate results can differ between two builds of the same index, which the
-    training script wants to reproduce (README: it still varies slightly).
+    `exact` answers the store's unit search exhaustively (`ExactSearch`): Chroma builds its
+    HNSW graph on several threads, so two builds of the same index can return different
+    near neighbours, and the training script must reproduce its weights bit for bit.
     """
     from bot.qa import QA
     from indexing.indexer import Indexer
@@ -102,9 +103,42 @@ def index_set(
         raise RuntimeError(f"indexing failed: {summary.errors[:3]}")
     qa = QA(settings, embedder=embedder)
     if exact:
-        units = qa.store.units
-        units.modify(configuration={"hnsw": {"ef_search": units.count() + 100}})
+        # An instance attribute shadows the method: only this QA's store searches exactly.
+        qa.store.query_units = ExactSearch(qa.store)
     return IndexedSet(articles, folder, qa)
+
+
+class ExactSearch:
+    """`Store.query_units` by exhaustive search over every unit vector, ties broken by id:
+    the same neighbours for the same vectors, whatever the HNSW graph came out as."""
+
+    def __init__(self, store) -> None:  # noqa: ANN001 - indexing.store.Store
+        got = store.units.get(include=["documents", "metadatas", "embeddings"])
+        order = np.argsort(np.asarray(got["ids"]), kind="stable")
+        self.ids = [got["ids"][i] for i in order]
+        self.texts = [got["documents"][i] for i in order]
+        self.pids = [got["metadatas"][i]["pid"] for i in order]
+        self.sources = np.asarray([got["metadatas"][i].get("source", "") for i in order])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)[order]
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.vectors = vectors / np.where(norms > 0, norms, 1.0)
+
+    def __call__(
+        self, vector: np.ndarray, k: int, where: dict | None = None
+    ) -> list[tuple[str, str, str, float]]:
+        """Nearest units: (unit id, paragraph id, sentence, cosine similarity)."""
+        query = np.asarray(vector, dtype=np.float32)
+        query = query / (np.linalg.norm(query) or 1.0)
+        scores = self.vectors @ query
+        if where:  # the retriever's one filter: {"source": {"$in": [...]}}
+            scores = np.where(np.isin(self.sources, where["source"]["$in"]), scores, -np.inf)
+        # Ids are sorted, so a stable sort on the score breaks ties by id.
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [
+            (self.ids[i], self.pids[i], self.texts[i], float(scores[i]))
+            for i in best
+            if np.isfinite(scores[i])
+        ]
 
 
 def without_answers(articles: list[Article]) -> tuple[list[Article], list[Question]]:
