@@ -60,7 +60,6 @@ GROUPS = {
         "lex",
         "para_lex",
         "para_lex_gap",
-        "prev_lex",
         "lex_rank",
         "cross_lex",
     ),
@@ -73,6 +72,7 @@ GROUPS = {
         "name_for_who",
     ),
     "position and length": ("first_sentence", "lead_paragraph", "log_length"),
+    "neighbouring sentences, new words": ("prev_lex", "next_lex", "neighbour_dense", "new_words"),
     "paragraph context": ("para_dense", "para_gap", "para_rank"),
     "cross-lingual interactions": ("cross_lingual", "cross_dense", "cross_lex", "cross_names"),
 }
@@ -482,7 +482,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-title-filter", action="store_true", help="measure retrieval without it"
     )
+    parser.add_argument(
+        "--no-stems", action="store_true", help="measure lexical evidence without Snowball stems"
+    )
     args = parser.parse_args(argv)
+    if args.no_stems:
+        from bot import lexical
+
+        lexical.STEMS = False
     pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
     started = time.perf_counter()
     embedder = shared_embedder(None if args.no_cache else args.cache)

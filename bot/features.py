@@ -38,6 +38,9 @@ SENTENCE_FEATURES = (
     "date_for_when",
     "name_for_who",
     "prev_lex",
+    "next_lex",
+    "neighbour_dense",
+    "new_words",
     "lex_rank",
     "first_sentence",
     "lead_paragraph",
@@ -67,7 +70,7 @@ QUESTION_FEATURES = (
 
 _WHO = re.compile(
     r"\b(?:who|whom|whose|where|kto|kogo|komu|kim|czyj\w*|gdzie|skąd|dokąd|ai)\b"
-    r"|người nào|ở đâu|nơi nào|what(?: is| was)? the name|jak (?:się )?nazyw\w*|tên",
+    r"|người nào|ở đâu|nơi nào|what(?: is| was)? the name|jak\w* (?:się )?nazw\w*|tên",
     re.IGNORECASE,
 )
 _MONTHS = re.compile(
@@ -179,6 +182,13 @@ def _has_new_name(sentence: str, question_vocabulary: frozenset[str], language: 
     return False
 
 
+def _neighbour_gap(similarities: list[float], j: int) -> float:
+    """How much nearer to the question a neighbouring sentence is (0 with none): the answer
+    often follows the sentence that restates the question."""
+    neighbours = similarities[max(j - 1, 0) : j] + similarities[j + 1 : j + 2]
+    return max(neighbours) - similarities[j] if neighbours else 0.0
+
+
 @dataclass
 class SentenceTable:
     """Features of every candidate sentence, and where each sentence stands."""
@@ -243,6 +253,9 @@ def sentence_table(question: QuestionInfo, paragraphs: list[CandidateParagraph])
                         and _has_new_name(sentence, question_vocabulary, p.language)
                     ),
                     lexes[j - 1] if j > 0 else 0.0,
+                    lexes[j + 1] if j + 1 < len(lexes) else 0.0,
+                    _neighbour_gap(p.similarities, j),
+                    math.log(1.0 + len(vocabulary - question_vocabulary)),
                     1.0 / (1.0 + sum(1 for other in lexes if other > lex)),
                     float(j == 0),
                     float(p.lead),

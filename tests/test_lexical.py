@@ -28,6 +28,13 @@ def test_inflected_polish_meets_its_lemma() -> None:
     assert modeli & text and powielono & text and dystryktach & text
 
 
+def test_a_word_outside_the_dictionary_meets_its_other_forms_by_stem() -> None:
+    # A made-up noun: no dictionary knows it, its Snowball stem still joins the forms.
+    (question,) = terms("bulwarzynami", "pl")
+    assert question & vocabulary("Przy bulwarzynach stoją domy.", "pl")
+    assert not {"bulwarzyn"} & question  # a stem is marked, never mistaken for a word
+
+
 def test_a_name_is_matched_as_written_even_when_the_dictionary_disagrees() -> None:
     # simplemma reads Polish "Kim" as a form of "kto"; the folded surface form still matches.
     assert {"kim"} <= set().union(*terms("Ile modeli powielono w Kim Bang?", "pl"))

@@ -65,3 +65,23 @@ def test_training_script_runs_and_is_deterministic(tmp_path: Path, embedder) -> 
     for part in ("sentence", "refusal", "figure"):
         assert np.all(np.isfinite(a[part]["weights"]))
     assert a["meta"]["pairs"] == ["en/en", "en/vi"]
+
+
+def test_exact_search_finds_what_chroma_finds(answer_settings) -> None:  # noqa: ANN001
+    # The training script's exhaustive search stands in for Chroma's: same neighbours, same
+    # scores, and the retriever's source filter honoured.
+    from benchmarks.qa_runs import ExactSearch
+    from bot.qa import QA
+
+    store = QA(answer_settings).store
+    exact = ExactSearch(store)
+    vector = store.units.get(limit=1, include=["embeddings"])["embeddings"][0]
+    ours, chroma = exact(vector, 10), store.query_units(vector, 10)
+    assert [pid for _, pid, _, _ in ours][:3] == [pid for _, pid, _, _ in chroma][:3]
+    assert np.allclose([s for *_, s in ours], [s for *_, s in chroma], atol=1e-4)
+    where = {"source": {"$in": ["ly-nhan-2023.txt"]}}
+    filtered = exact(vector, 50, where=where)
+    assert filtered
+    assert {p for _, p, _, _ in filtered} == {
+        p for _, p, _, _ in store.query_units(vector, 50, where=where)
+    }
