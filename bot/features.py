@@ -68,11 +68,26 @@ QUESTION_FEATURES = (
     "target_match",
 )
 
-_WHO = re.compile(
-    r"\b(?:who|whom|whose|where|kto|kogo|komu|kim|czyj\w*|gdzie|skąd|dokąd|ai)\b"
-    r"|người nào|ở đâu|nơi nào|what(?: is| was)? the name|jak\w* (?:się )?nazw\w*|tên",
-    re.IGNORECASE,
-)
+#: Words asking for a name or place, per question language: matched across languages they
+#: collide with words ("kim loại" is Vietnamese for metal, "kim" Polish for whom).
+_WHO = {
+    "en": r"\b(?:who|whom|whose|where|what(?: is| was)? the name)\b",
+    "pl": r"\b(?:kto|kogo|komu|kim|czyj\w*|gdzie|skąd|dokąd|jak\w* (?:się )?nazw\w*)\b",
+    "vi": r"\b(?:ai|người nào|ở đâu|nơi nào|tên)\b",
+}
+_WHO_IN = {language: re.compile(pattern, re.IGNORECASE) for language, pattern in _WHO.items()}
+_WHO_ANY = re.compile("|".join(_WHO.values()), re.IGNORECASE)
+
+
+def asks_for_name(question: str, language: str) -> bool:
+    """Whether the question wants a name or place (who, where, kto, gdzie, ai, ở đâu).
+
+    A capitalised match past the question's start is a name, not a question word: "Ile
+    modeli powielono w Kim Bang?" does not ask "kim" (whom)."""
+    pattern = _WHO_IN.get(language, _WHO_ANY)
+    return any(m.start() == 0 or m.group(0)[0].islower() for m in pattern.finditer(question))
+
+
 _MONTHS = re.compile(
     r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december|stycz\w+|lut\w+|mar\w+|kwie\w+|maj\w*|czerw\w+|lip\w+|sierp\w+|wrze\w+|"
@@ -113,7 +128,7 @@ def analyse(question: str) -> QuestionInfo:
         numbers={normalise_number(m.group(0)) for m in NUMBER.finditer(question)},
         wants_figure=asks_for_quantity(question),
         wants_date=asks_for_year(question),
-        wants_name=bool(_WHO.search(question)),
+        wants_name=asks_for_name(question, language),
     )
 
 

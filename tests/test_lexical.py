@@ -77,3 +77,21 @@ def test_written_numbers(text: str, language: str, value: int) -> None:
 def test_what_a_question_asks_for(question: str, figure: bool, date: bool, name: bool) -> None:
     info = analyse(question)
     assert (info.wants_figure, info.wants_date, info.wants_name) == (figure, date, name)
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("Who wrote the report?", True),
+        ("Kto napisał raport?", True),
+        ("Z kim rozmawiał przewodniczący?", True),
+        ("Ai là chủ tịch huyện?", True),
+        ("Báo cáo được viết ở đâu?", True),
+        # A place named Kim Bang is not Polish "kim" (whom), nor in another language's question.
+        ("Ile modeli powielono w Kim Bang?", False),
+        ("How many models were replicated in Kim Bang?", False),
+        ("Công tác dân chủ ở Kim Bảng được thực hiện như thế nào?", False),
+    ],
+)
+def test_asking_for_a_name_is_read_in_the_question_language(question: str, wants: bool) -> None:
+    assert analyse(question).wants_name is wants
