@@ -163,12 +163,17 @@ class Retriever:
             return paragraphs
         from bot.lexical import identify, vocabulary
 
-        titles = {p.title for p in paragraphs}
+        # A title is read in its report's language: identified on its own, a few words get
+        # a random one, and each new language costs a dictionary load (seconds, cold).
+        language: dict[str, str] = {}
+        for p in paragraphs:
+            language.setdefault(p.title, identify(p.text))
         named = {
             title
-            for title in titles
-            if all(forms & vocabulary(title, identify(title)) for forms in info.names)
+            for title in language
+            if all(forms & vocabulary(title, language[title]) for forms in info.names)
         }
+        titles = set(language)
         if not named or named == titles:
             return paragraphs
         kept = [p for p in paragraphs if p.title in named]
