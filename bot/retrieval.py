@@ -157,8 +157,8 @@ class Retriever:
         """Only the reports whose title names everything the question names, when some do
         and some do not: several districts report the same kind of figures, and "in Kim
         Bang" says which report is meant even when the answering paragraph does not repeat
-        it. Neutral-to-unmeasured on the public sets, where each article has its own subject
-        (`benchmarks/train_answerer.py --no-title-filter` measures it off)."""
+        it. Mixed on the public sets, where each article has its own subject (README:
+        `benchmarks/train_answerer.py --no-title-filter` measures it off)."""
         if not info.names or not paragraphs:
             return paragraphs
         from bot.lexical import identify, vocabulary
