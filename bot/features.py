@@ -68,8 +68,8 @@ QUESTION_FEATURES = (
     "target_match",
 )
 
-#: Words asking for a name or place, per question language: matched across languages they
-#: collide with words ("kim loại" is Vietnamese for metal, "kim" Polish for whom).
+#: Words asking for a name or place, per question language. Matched in every language they
+#: collide with other words ("kim loại" is Vietnamese for metal, "kim" Polish for whom).
 _WHO = {
     "en": r"\b(?:who|whom|whose|where|what(?: is| was)? the name)\b",
     "pl": r"\b(?:kto|kogo|komu|kim|czyj\w*|gdzie|skąd|dokąd|jak\w* (?:się )?nazw\w*)\b",
