@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.figures import NUMBER
 from bot.language import detect_language
+from bot.lexical import NameSpan
 from bot.models import Turn
 from indexing.text import fold
 
@@ -168,15 +168,6 @@ _GENERIC = {
     "ong",
     "ba",
 }
-
-
-@dataclass(frozen=True)
-class NameSpan:
-    """A name in a question: its folded form and where it stands in the original text."""
-
-    name: str
-    start: int
-    end: int
 
 
 def name_spans(question: str) -> list[NameSpan]:

@@ -150,7 +150,7 @@ def vocabulary(text: str, language: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class NameSpan:
-    """A capitalised run in a question: its folded lemma form and where it stands."""
+    """A name in a question: its folded (here lemmatised) form and where it stands."""
 
     name: str
     start: int
