@@ -167,7 +167,8 @@ class Retriever:
         # a random one, and each new language costs a dictionary load (seconds, cold).
         language: dict[str, str] = {}
         for p in paragraphs:
-            language.setdefault(p.title, identify(p.text))
+            if p.title not in language:  # once per report, not per candidate paragraph
+                language[p.title] = identify(p.text)
         named = {
             title
             for title in language
