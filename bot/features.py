@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot import lexical
 from bot.figures import NUMBER, asks_for_quantity, asks_for_year, normalise_number
+from indexing import lexical
 from indexing.embeddings import Embedder
 
 #: Feature names, in the order of the vectors; the weights file names them too.

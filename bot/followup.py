@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from bot.figures import NUMBER
 from bot.language import detect_language
-from bot.lexical import NameSpan
 from bot.models import Turn
+from indexing.lexical import NameSpan
 from indexing.text import fold
 
 _ELLIPTICAL = re.compile(
@@ -216,6 +216,9 @@ def resolve_followup(question: str, history: Sequence[Turn] | None) -> str:
     if not history or not is_elliptical(question):
         return question
     base = history[-1].question.strip()
+    switched = _switch_kind(question, base)
+    if switched:
+        return switched
     new_names = name_spans(question)
     if new_names:
         new = question[new_names[0].start : new_names[0].end]
@@ -234,6 +237,20 @@ def resolve_followup(question: str, history: Sequence[Turn] | None) -> str:
         places = ", ".join(base[s.start : s.end] for s in old)
         return _append(question.strip(), f"({places})")
     return question
+
+
+def _switch_kind(question: str, base: str) -> str | None:
+    """ "And the total?" after a comparison (or "And which has the most?" after a total):
+    the earlier question, asked as the new kind, so the counted thing carries over."""
+    from bot.kinds import ACROSS, classify, followup_reading, marked
+
+    new = followup_reading(question)
+    if new is None or len(re.findall(r"\w+", question)) > 6:
+        return None
+    old = classify(base)
+    if old.kind not in (*ACROSS, "figure") or old == new:
+        return None
+    return marked(base, new, detect_language(base))
 
 
 def _append(question: str, tail: str) -> str:

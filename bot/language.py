@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def detect_language(text: str) -> str:
     """The reply language of a text: en, pl or vi (py3langid; English when unsure)."""
-    from bot.lexical import reply_language
+    from indexing.lexical import reply_language
 
     return reply_language(text)
 

@@ -161,7 +161,7 @@ class Retriever:
         `benchmarks/train_answerer.py --no-title-filter` measures it off)."""
         if not info.names or not paragraphs:
             return paragraphs
-        from bot.lexical import identify, vocabulary
+        from indexing.lexical import identify, vocabulary
 
         # A title is read in its report's language: identified on its own, a few words get
         # a random one, and each new language costs a dictionary load (seconds, cold).

@@ -13,6 +13,7 @@ Why it converges after a SIGKILL at any point:
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexing.about import report_place, report_year
 from indexing.corpus import Discovery, FoundFile, discover
 from indexing.embeddings import Embedder, get_embedder
 from indexing.loaders import LoadError, file_hash, load_report
@@ -32,7 +34,8 @@ from indexing.store import ReportEntry, Store
 from indexing.text import split_sentences, token_windows
 
 #: Bump when splitting or unit construction changes, so stored reports are re-checked.
-INDEX_VERSION = 3
+#: 4: the figures table in unit metadata, the byline paragraph, place and year.
+INDEX_VERSION = 4
 
 
 class IndexProgress(Protocol):
@@ -78,6 +81,9 @@ def paragraph_units(
     "Retrieval"), sentences alone retrieve better, and embed 40% less text. The id hashes the
     index version, source, title and text, so a paragraph that merely moved keeps its id.
     """
+    from indexing.figures import encode, mentions
+    from indexing.lexical import identify
+
     out: list[tuple[str, Paragraph, list[Unit]]] = []
     seen: dict[str, int] = {}
     limit = embedder.max_tokens if embedder is not None else None
@@ -93,8 +99,15 @@ def paragraph_units(
             else:
                 spans = token_windows(sentence, embedder.count_tokens, limit)
                 texts.extend(sentence[w.start : w.end] for w in spans)
+        language = identify(paragraph.text) if paragraph.kind == "text" else ""
         units = [
-            Unit(id=f"{pid}:{i}", paragraph_key=pid, text=text, embed_text=text)
+            Unit(
+                id=f"{pid}:{i}",
+                paragraph_key=pid,
+                text=text,
+                embed_text=text,
+                figures=encode(mentions(text, language)) if language else "",
+            )
             for i, text in enumerate(texts)
         ]
         out.append((pid, paragraph, units))
@@ -348,16 +361,17 @@ class Indexer:
     ) -> None:
         batch = [queue.popleft() for _ in range(min(self.batch_size, len(queue)))]
         vectors = self.embedder.embed_passages([u.embed_text for *_, u in batch])
-        writer.submit(
-            self.store.add_units,
-            [u.id for *_, u in batch],
-            vectors,
-            [u.text for *_, u in batch],
-            [
-                {"source": j.report.source, "pid": pid, "i": int(u.id.rsplit(":", 1)[1])}
-                for j, pid, _, u in batch
-            ],
-        )
+        # A byline is embedded (its paragraph record needs a vector) but never searched:
+        # a reporter's name is no answer to a question about the report's content.
+        searched = [k for k, (_, _, p, _) in enumerate(batch) if p.kind != "byline"]
+        if searched:
+            writer.submit(
+                self.store.add_units,
+                [batch[k][3].id for k in searched],
+                vectors[searched],
+                [batch[k][3].text for k in searched],
+                [_unit_meta(*batch[k]) for k in searched],
+            )
         done = self._collect(batch, vectors, writer, summary)
         summary.units_embedded += len(batch)
         self.progress.advance(done, len(batch))
@@ -420,7 +434,7 @@ class Indexer:
             "paragraph": paragraph.number,
             "kind": paragraph.kind,
             "title": report.title,
-            "units": units,
+            "units": 0 if paragraph.kind == "byline" else units,  # a byline is not searched
             "lead": paragraph.number == lead,
         }
 
@@ -429,11 +443,27 @@ class Indexer:
             source=report.source,
             title=report.title,
             byline=report.byline,
+            place=report_place(report),
+            year=report_year(report),
             file_hash=report.file_hash,
             version=INDEX_VERSION,
             status=status,  # type: ignore[arg-type]
             paragraphs=len(report.paragraphs),
         )
+
+
+def _unit_meta(job: _Job, pid: str, paragraph: Paragraph, unit: Unit) -> dict[str, Any]:
+    """A unit's metadata; its figures, when it has any, are its rows of the figures table."""
+    figures = json.loads(unit.figures) if unit.figures else []
+    meta: dict[str, Any] = {
+        "source": job.report.source,
+        "pid": pid,
+        "i": int(unit.id.rsplit(":", 1)[1]),
+        "nfig": len(figures),
+    }
+    if figures:
+        meta["figures"] = unit.figures
+    return meta
 
 
 def index(

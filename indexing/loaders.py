@@ -427,6 +427,11 @@ def load_report(
     digest = file_hash(data)
     parsed = parser(data)
     texts, byline = strip_tail([b.text for b in parsed.blocks])
+    # The byline line stays a paragraph (never searched, see indexing.indexer) so an answer
+    # to "who wrote it" can cite where it stands.
+    byline_line = next(
+        (b.text for b in parsed.blocks[len(texts) :] if byline and byline in b.text), None
+    )
     blocks = [b for b in parsed.blocks[: len(texts)] if b.text.strip()]
     warnings: list[str] = []
     injected = [b for b in blocks if looks_like_injection(b.text)]
@@ -449,6 +454,10 @@ def load_report(
         Paragraph(source=source, number=i, text=b.text, kind=b.kind)  # type: ignore[arg-type]
         for i, b in enumerate(blocks, start=1)
     ]
+    if byline_line:
+        paragraphs.append(
+            Paragraph(source=source, number=len(blocks) + 1, text=byline_line, kind="byline")
+        )
     return Report(
         source=source,
         title=make_title(blocks, parsed.title),

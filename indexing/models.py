@@ -23,7 +23,7 @@ class Paragraph(BaseModel):
     source: str = Field(description="Report path relative to the corpus dir.")
     number: int = Field(ge=1, description="1-based position in the report.")
     text: str
-    kind: Literal["text", "heading"] = "text"
+    kind: Literal["text", "heading", "byline"] = "text"
 
 
 class Report(BaseModel):
@@ -44,6 +44,7 @@ class Unit(BaseModel):
     paragraph_key: str
     text: str = Field(description="The sentence itself, verbatim.")
     embed_text: str = Field(description="What the embedder sees.")
+    figures: str = Field("", description="Its figures (indexing.figures.encode), for the table.")
 
 
 class FileError(BaseModel):

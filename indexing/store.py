@@ -1,9 +1,11 @@
 """The Chroma store: embedded (`PersistentClient`) or a server (`HttpClient`).
 
 Three collections hold *all* index state, so a machine with only the server URL can answer:
-- units: one record per embedded sentence (vector, sentence text, paragraph id);
+- units: one record per embedded sentence (vector, sentence text, paragraph id, and its
+  figures: the figures table of questions across reports);
 - paragraphs: one record per paragraph (verbatim text, number, the mean unit vector);
-- reports: the manifest, one record per report (file hash, status, title, byline).
+- reports: the manifest, one record per report (file hash, status, title, byline, place,
+  year).
 Our own vectors are always passed in; Chroma's default embedding function is never used.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from indexing.figures import Mention
 from indexing.settings import Settings
 
 UNITS = "reportqa-units"
@@ -42,6 +46,8 @@ class ReportEntry(BaseModel):
     source: str
     title: str = ""
     byline: str | None = None
+    place: str | None = None
+    year: int | None = None
     file_hash: str = ""
     version: int = 0
     status: Literal["pending", "done"] = "pending"
@@ -59,6 +65,24 @@ class StoredParagraph(BaseModel):
     kind: str = "text"
     title: str = ""
     lead: bool = False
+
+
+@dataclass
+class FigureRow:
+    """One sentence of the figures table: where it stands and the figures it holds."""
+
+    source: str
+    pid: str
+    sentence: str
+    mentions: list[Mention]
+
+
+@dataclass
+class FigureTable:
+    """Every figure-holding sentence of the index, with the sentence vectors (row-aligned)."""
+
+    rows: list[FigureRow]
+    vectors: np.ndarray
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -320,22 +344,66 @@ class Store:
             "units": self.units.count(),
         }
 
+    def find_paragraphs(self, where: dict[str, Any]) -> list[StoredParagraph]:
+        """Paragraph records matching a metadata filter, by source and number."""
+        found: list[StoredParagraph] = []
+        total = self.paragraphs.count()
+        for offset in range(0, total, self.max_batch):
+            got = self.paragraphs.get(
+                where=where, include=["documents", "metadatas"], limit=self.max_batch, offset=offset
+            )
+            if not got["ids"]:
+                break
+            found += [
+                _stored(pid, doc, meta)
+                for pid, doc, meta in zip(
+                    got["ids"], got["documents"], got["metadatas"], strict=True
+                )
+            ]
+        return sorted(found, key=lambda p: (p.source, p.number))
+
     def get_paragraphs(self, ids: Sequence[str]) -> list[StoredParagraph]:
         """Paragraph records by id, in the order asked (missing ids are skipped)."""
         found: dict[str, StoredParagraph] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
             got = self.paragraphs.get(ids=list(chunk), include=["documents", "metadatas"])
             for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                found[pid] = StoredParagraph(
-                    id=pid,
-                    source=meta["source"],
-                    number=int(meta["paragraph"]),
-                    text=doc,
-                    kind=str(meta.get("kind", "text")),
-                    title=str(meta.get("title", "")),
-                    lead=bool(meta.get("lead", False)),
-                )
+                found[pid] = _stored(pid, doc, meta)
         return [found[i] for i in ids if i in found]
+
+    def figure_rows(self) -> FigureTable:
+        """The figures table: every searched sentence that holds a figure, with its vector."""
+        from indexing.figures import decode
+
+        col = self.units
+        ids: list[str] = []
+        rows: list[FigureRow] = []
+        vectors: list[np.ndarray] = []
+        total = col.count()
+        for offset in range(0, total, self.max_batch):
+            got = col.get(
+                where={"nfig": {"$gt": 0}},
+                include=["documents", "metadatas", "embeddings"],
+                limit=self.max_batch,
+                offset=offset,
+            )
+            if not got["ids"]:
+                break
+            for uid, doc, meta, vector in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                ids.append(uid)
+                rows.append(
+                    FigureRow(
+                        source=str(meta["source"]),
+                        pid=str(meta["pid"]),
+                        sentence=doc,
+                        mentions=decode(str(meta.get("figures", ""))),
+                    )
+                )
+                vectors.append(np.asarray(vector, dtype=np.float32))
+        matrix = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return FigureTable(rows=rows, vectors=matrix)
 
     def units_of(self, paragraph_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Every unit of the given paragraphs, in order: (text, vector) lists by paragraph id."""
@@ -379,6 +447,18 @@ class Store:
                 strict=True,
             )
         ]
+
+
+def _stored(pid: str, text: str, meta: dict[str, Any]) -> StoredParagraph:
+    return StoredParagraph(
+        id=pid,
+        source=meta["source"],
+        number=int(meta["paragraph"]),
+        text=text,
+        kind=str(meta.get("kind", "text")),
+        title=str(meta.get("title", "")),
+        lead=bool(meta.get("lead", False)),
+    )
 
 
 def _report_id(source: str) -> str:

@@ -29,8 +29,8 @@ def test_index_json_then_rerun_then_stats(corpus: Path, tmp_path: Path) -> None:
     summary = json.loads(first.stdout.strip().splitlines()[-1])
     assert {k: summary[k] for k in ("files", "paragraphs", "embedded", "unchanged", "deleted")} == {
         "files": 1,
-        "paragraphs": 5,
-        "embedded": 5,
+        "paragraphs": 6,  # five paragraphs and the byline
+        "embedded": 6,
         "unchanged": 0,
         "deleted": 0,
     }
@@ -38,11 +38,11 @@ def test_index_json_then_rerun_then_stats(corpus: Path, tmp_path: Path) -> None:
     assert summary["embedding"] == "e5-small-q4"
 
     again = json.loads(reportqa("index", "--json", cwd=tmp_path).stdout.strip().splitlines()[-1])
-    assert (again["embedded"], again["unchanged"]) == (0, 5)
+    assert (again["embedded"], again["unchanged"]) == (0, 6)
 
     stats = reportqa("stats", "--json", cwd=tmp_path)
     data = json.loads(stats.stdout)
-    assert (data["reports"], data["paragraphs"], data["embedding"]) == (1, 5, "e5-small-q4")
+    assert (data["reports"], data["paragraphs"], data["embedding"]) == (1, 6, "e5-small-q4")
 
 
 def test_human_summary_lists_skipped_files(corpus: Path, tmp_path: Path) -> None:

@@ -20,10 +20,10 @@ def run(settings, paths=None, rebuild=False):  # noqa: ANN001, ANN201
 def test_first_run_then_no_change_rerun_embeds_nothing(corpus: Path, make_settings) -> None:  # noqa: ANN001
     settings = make_settings(corpus)
     first = run(settings)
-    assert (first.files, first.paragraphs, first.embedded, first.unchanged) == (1, 5, 5, 0)
+    assert (first.files, first.paragraphs, first.embedded, first.unchanged) == (1, 6, 6, 0)
     assert first.errors == []
     again = run(settings)
-    assert (again.files, again.paragraphs, again.embedded, again.unchanged) == (1, 5, 0, 5)
+    assert (again.files, again.paragraphs, again.embedded, again.unchanged) == (1, 6, 0, 6)
     assert again.units_embedded == 0
     check_consistent(snapshot(settings))
 
@@ -50,9 +50,9 @@ def test_edit_reembeds_only_the_changed_paragraph(corpus: Path, make_settings) -
     summary = run(settings)
     assert (summary.embedded, summary.unchanged, summary.deleted, summary.paragraphs) == (
         1,
-        4,
-        1,
         5,
+        1,
+        6,
     )
     snap = snapshot(settings)
     check_consistent(snap)
@@ -69,7 +69,7 @@ def test_inserted_paragraph_renumbers_without_reembedding(corpus: Path, make_set
     lines.insert(2, "Nowy akapit wstawiony na początku raportu.")
     path.write_text("\n".join(lines), encoding="utf-8")
     summary = run(settings)
-    assert (summary.embedded, summary.unchanged, summary.paragraphs) == (1, 5, 6)
+    assert (summary.embedded, summary.unchanged, summary.paragraphs) == (1, 6, 7)
     snap = snapshot(settings)
     check_consistent(snap)
     numbers = {dict(p[2])["paragraph"]: p[1] for p in snap["paragraphs"]}
@@ -79,10 +79,10 @@ def test_inserted_paragraph_renumbers_without_reembedding(corpus: Path, make_set
 def test_removed_report_leaves_the_index(corpus: Path, make_settings) -> None:  # noqa: ANN001
     shutil.copy(DATA / "corpus" / "ly-nhan-2023.txt", corpus)
     settings = make_settings(corpus)
-    assert run(settings).paragraphs == 9
+    assert run(settings).paragraphs == 11  # with their bylines
     (corpus / "ly-nhan-2023.txt").unlink()
     summary = run(settings)
-    assert (summary.deleted, summary.paragraphs, summary.embedded) == (4, 5, 0)
+    assert (summary.deleted, summary.paragraphs, summary.embedded) == (5, 6, 0)
     snap = snapshot(settings)
     check_consistent(snap)
     assert set(snap["manifest"]) == {"kim-bang-2023.txt"}
@@ -110,7 +110,7 @@ def test_bad_files_are_skipped_and_the_rest_indexed(corpus: Path, make_settings)
     assert set(reasons) == {"broken.pdf", "noise.txt", "photo.jpg"}
     assert "binary" in reasons["noise.txt"]
     assert "unsupported" in reasons["photo.jpg"]
-    assert (summary.files, summary.paragraphs) == (1, 5)
+    assert (summary.files, summary.paragraphs) == (1, 6)
 
 
 def test_a_report_that_breaks_keeps_its_old_paragraphs(corpus: Path, make_settings) -> None:  # noqa: ANN001
@@ -119,7 +119,7 @@ def test_a_report_that_breaks_keeps_its_old_paragraphs(corpus: Path, make_settin
     (corpus / SAMPLE.name).write_bytes(bytes(range(256)) * 100)
     summary = run(settings)
     assert [e.path for e in summary.errors] == ["kim-bang-2023.txt"]
-    assert summary.paragraphs == 5
+    assert summary.paragraphs == 6
 
 
 def test_model_mismatch_is_a_clear_error_and_rebuild_fixes_it(corpus: Path, make_settings) -> None:  # noqa: ANN001
@@ -128,7 +128,7 @@ def test_model_mismatch_is_a_clear_error_and_rebuild_fixes_it(corpus: Path, make
     with pytest.raises(ModelMismatchError, match=r"reportqa index --rebuild"):
         run(other)
     summary = run(other, rebuild=True)
-    assert (summary.embedded, summary.paragraphs) == (5, 5)
+    assert (summary.embedded, summary.paragraphs) == (6, 6)
     assert Store(other).model_info()["embedding"] == "hash-64"
 
 
@@ -161,7 +161,7 @@ def test_oversized_file_is_skipped_with_the_setting_named(corpus: Path, make_set
     assert [(e.path, "REPORTQA_MAX_FILE_MB" in e.reason) for e in summary.errors] == [
         ("huge.txt", True)
     ]
-    assert summary.paragraphs == 5
+    assert summary.paragraphs == 6
 
 
 def test_long_paragraph_is_cut_with_a_warning(tmp_path: Path, make_settings) -> None:  # noqa: ANN001

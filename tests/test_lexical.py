@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.features import analyse
-from bot.lexical import names, reply_language, terms, vocabulary, written_numbers
+from indexing.lexical import names, reply_language, terms, vocabulary, written_numbers
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ from tests.conftest import SAMPLE
 
 def test_sample_report_paragraphs_boilerplate_and_byline() -> None:
     report = load_report(SAMPLE, "kim-bang-2023.txt")
-    texts = [p.text for p in report.paragraphs]
+    texts = [p.text for p in report.paragraphs if p.kind == "text"]
     assert len(texts) == 5
-    assert [p.number for p in report.paragraphs] == [1, 2, 3, 4, 5]
+    assert [p.number for p in report.paragraphs] == [1, 2, 3, 4, 5, 6]
+    # The byline stays, as a paragraph of its own (cited by "who wrote it"), never searched.
+    assert (report.paragraphs[-1].kind, report.paragraphs[-1].text) == ("byline", "Huong Giang")
     assert "powielono 109 modeli" in texts[3]
     assert report.byline == "Huong Giang"
     assert report.title.startswith("Komitet Dystryktu Partii Kim Bang")

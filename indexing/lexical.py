@@ -119,7 +119,7 @@ def terms(text: str, language: str) -> list[frozenset[str]]:
     Both, because a dictionary lemma can be wrong for a name ("Kim" is also a form of
     Polish "kto"). Figures are one term each, normalised ("15,000" -> "15000").
     """
-    from bot.figures import NUMBER, normalise_number
+    from indexing.figures import NUMBER, normalise_number
 
     out: list[frozenset[str]] = []
     last = 0
@@ -216,6 +216,8 @@ def written_numbers(text: str, language: str) -> list[tuple[int, int, int]]:
             if len(group) < size:
                 continue
             key = " ".join(lemma(m.group(0), language) for m in group)
+            if size == 2 and text[group[0].end() : group[1].start()] == "-":
+                key = "-".join(fold(m.group(0)) for m in group)  # "forty-two"
             if key in table:
                 found.append((group[0].start(), group[-1].end(), table[key]))
                 i += size
