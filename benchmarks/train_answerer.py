@@ -228,6 +228,7 @@ def fit(asked: list[Asked], features: tuple[str, ...], embedder) -> dict:  # noq
         evidence[test] = model.logits(question_rows[test])
     situations = [_situation(a, scores[k]) for k, a in enumerate(asked)]
     thresholds = _thresholds(asked, evidence, situations)
+    table_thresholds = _table_thresholds(asked, evidence, situations)
     final_sentence = LogisticModel.fit_listwise(training(asked), features, L2)
     final_refusal = LogisticModel.fit(question_rows, target, QUESTION_FEATURES, L2)
     return {
@@ -235,6 +236,7 @@ def fit(asked: list[Asked], features: tuple[str, ...], embedder) -> dict:  # noq
         "evidence": evidence,
         "situations": situations,
         "thresholds": thresholds,
+        "table_thresholds": table_thresholds,
         "sentence": final_sentence,
         "refusal": final_refusal,
     }
@@ -264,6 +266,36 @@ def _thresholds(asked: list[Asked], evidence: np.ndarray, situations: list[str])
     same = [v for k, v in found.items() if k.startswith("same:")]
     cross = [v for k, v in found.items() if k.startswith("cross:")]
     found["same"] = min(same) if same else min(found.values(), default=0.0)
+    found["cross"] = float(np.median(cross)) if cross else found["same"]
+    return found
+
+
+def _table_thresholds(asked: list[Asked], evidence: np.ndarray, situations: list[str]) -> dict:
+    """Per situation, the threshold for a figure in a table across reports: the one that best
+    tells answerable questions from the same questions with their answering paragraph removed
+    (most true answers kept minus near misses kept, pooled over pairs). A table states one
+    figure per report, and a near miss there is a wrong figure in a total, so this operating
+    point is stricter than the single answer's."""
+    found: dict[str, float] = {}
+    for key in sorted(set(situations)):
+        positives = np.array(
+            [evidence[k] for k, a in enumerate(asked) if a.answerable and situations[k] == key]
+        )
+        negatives = np.array(
+            [
+                evidence[k]
+                for k, a in enumerate(asked)
+                if a.config == "absent" and situations[k] == key
+            ]
+        )
+        if len(positives) < 30 or len(negatives) < 30:
+            continue
+        candidates = np.unique(np.concatenate([positives, negatives]))
+        gain = [np.mean(positives >= t) - np.mean(negatives >= t) for t in candidates]
+        found[key] = float(candidates[int(np.argmax(gain))])
+    same = [v for k, v in found.items() if k.startswith("same:")]
+    cross = [v for k, v in found.items() if k.startswith("cross:")]
+    found["same"] = float(np.median(same)) if same else 0.0
     found["cross"] = float(np.median(cross)) if cross else found["same"]
     return found
 
@@ -487,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.no_stems:
-        from bot import lexical
+        from indexing import lexical
 
         lexical.STEMS = False
     pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
@@ -508,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         "metrics": table,
         "curve": refusal_curve(asked, result),
         "thresholds": result["thresholds"],
+        "table_thresholds": result["table_thresholds"],
     }
     if args.ablation:
         report["ablation"] = {}
@@ -528,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         refusal=result["refusal"],
         figure=figures,
         thresholds=result["thresholds"],
+        table_thresholds=result["table_thresholds"],
         second_sentence=SECOND_SENTENCE,
         meta={
             "pairs": pairs,

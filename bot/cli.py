@@ -235,7 +235,13 @@ def _print_answer(result) -> None:  # noqa: ANN001 - bot.models.Answer
 
     if result.resolved_question:
         out.print(f"[dim]({escape(result.resolved_question)})[/]")
-    text = re.sub(r"\*\*(.+?)\*\*", lambda m: f"[bold]{m.group(1)}[/bold]", escape(result.answer))
+    from bot.rendering import aligned_table
+
+    rows, rest = aligned_table(result)
+    for row in rows:
+        out.print(escape(row), highlight=False)
+    body = "\n".join(rest)
+    text = re.sub(r"\*\*(.+?)\*\*", lambda m: f"[bold]{m.group(1)}[/bold]", escape(body))
     out.print(text if result.answered else f"[yellow]{text}[/]", highlight=False)
     for c in result.citations:
         # The answer already quotes in full; the citation line is for finding the paragraph.

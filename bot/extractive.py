@@ -22,11 +22,18 @@ from bot.features import (
     question_row,
 )
 from bot.language import not_in_reports
-from bot.lexical import names, reply_language, vocabulary
 from bot.models import Answer
 from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
+from indexing.lexical import names, reply_language, vocabulary
+
+#: A sentence of the answering paragraph is a list item too when the sentence model finds it
+#: at least this likely relative to the best (the runner-up curve of README, "Answering").
+LIST_RATIO = 0.15
+#: A paragraph announcing a list answers a list question when its best sentence's log-odds
+#: are within this of the best sentence's (hand-set: no public set asks for lists).
+LIST_PARAGRAPH = 3.0
 
 
 def refusal(question: str, names: list[str] | None = None) -> Answer:
@@ -92,6 +99,46 @@ class ExtractiveAnswerer:
             body = f"**{figure}** — {body}"
         return Answer(question=question, answer=body, answered=True, citations=citations)
 
+    def answer_list(self, question: str, retrieval: Retrieval) -> Answer:
+        """Every item of the answering paragraph that belongs: the best sentence, the items
+        an introducing colon announces after it, and the paragraph's other sentences the
+        sentence model finds nearly as likely (`LIST_RATIO`)."""
+        single = self.answer(question, retrieval)
+        if not single.answered or retrieval.table is None:
+            return single.model_copy(update={"kind": "list"})
+        table, scores = retrieval.table, retrieval.scores
+        best = answering_row(retrieval)
+        assert best is not None
+        best = _announced_list(retrieval, best)
+        paragraph_at, sentence_at = table.index[best]
+        candidate = retrieval.candidates[paragraph_at]
+        sentences = candidate.sentences
+        chosen = {sentence_at}
+        if ":" in sentences[sentence_at]:
+            chosen |= set(range(sentence_at, len(sentences)))
+        for row, (p, j) in enumerate(table.index):
+            if p == paragraph_at and np.exp(scores[row] - scores[best]) >= LIST_RATIO:
+                chosen.add(j)
+        items = [sentences[j] for j in sorted(chosen)]
+        if ":" in items[0] and sentence_at == min(chosen):  # the announcing words are no item
+            head, _, first = items[0].partition(":")
+            items = [head.strip() + ":", first.strip(), *items[1:]]
+        context = retrieval.contexts[paragraph_at]
+        order = sorted(chosen)
+        quotes = _quotes(context.text, [sentences[j] for j in order])
+        start = context.text.find(sentences[order[0]])
+        end = context.text.rfind(sentences[order[-1]])
+        if order == list(range(order[0], order[-1] + 1)) and 0 <= start <= end:
+            quotes = [context.text[start : end + len(sentences[order[-1]])]]  # one run
+        citations = [context.cite(n, quote) for n, quote in enumerate(quotes, start=1)]
+        markers = "".join(f"[{n}]" for n in range(1, len(quotes) + 1))
+        lines = [f"- {item}" for item in items if item and not item.endswith(":")]
+        intro = [item for item in items if item.endswith(":")]
+        body = "\n".join([*intro, *lines]) + f" {markers}"
+        return Answer(
+            question=question, answer=body, answered=True, citations=citations, kind="list"
+        )
+
     def _figure(self, retrieval: Retrieval, sentence: str, language: str) -> str | None:
         """The figure that answers a "how many" question, from the best sentence."""
         info = retrieval.info
@@ -128,6 +175,23 @@ def answering_row(retrieval: Retrieval) -> int | None:
     column = SENTENCE_FEATURES.index("figure_for_quantity")
     holding = np.flatnonzero(retrieval.table.rows[:, column] > 0)
     return int(holding[np.argmax(scores[holding])]) if len(holding) else None
+
+
+def _announced_list(retrieval: Retrieval, best: int) -> int:
+    """For a list question: the best sentence of a paragraph that announces a list ("the
+    committee set out: ...", then the items), when one is nearly as likely as the best
+    sentence (`LIST_PARAGRAPH`); else `best`. A lead that mentions "the tasks for 2024" is
+    likelier under the sentence model than the paragraph listing them."""
+    assert retrieval.table is not None
+    table, scores = retrieval.table, retrieval.scores
+    for row in np.argsort(-scores, kind="stable"):
+        if scores[row] < scores[best] - LIST_PARAGRAPH:
+            break
+        p, j = table.index[row]
+        sentences = retrieval.candidates[p].sentences
+        if ":" in sentences[j] and len(sentences) - j >= 3:
+            return int(row)
+    return best
 
 
 def evidence_row(retrieval: Retrieval, embedder: Embedder, row: int | None = None) -> np.ndarray:

@@ -56,6 +56,17 @@ class Turn(BaseModel):
     answer: str = ""
 
 
+class TableRow(BaseModel):
+    """One report's row of a comparison or total (CONTRACT.md): its figure and citation."""
+
+    source: str
+    place: str | None = None
+    value: float | None = Field(None, description="In base units; null where not stated.")
+    unit: str | None = Field(None, description='"" for a count, else VND, m2, ha, %, ...')
+    n: int | None = Field(None, description="The citation of the figure.")
+    text: str | None = Field(None, description="The figure as the report writes it.")
+
+
 class Answer(BaseModel):
     """The answer to one question (CONTRACT.md), plus how it was produced."""
 
@@ -65,6 +76,12 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     answerer: Literal["extractive", "generative", "extractive-fallback", "none"] = "extractive"
+    kind: Literal[
+        "fact", "figure", "summary", "metadata", "list", "compare", "total", "reports"
+    ] = "fact"
+    table: list[TableRow] | None = Field(
+        None, description="For compare and total: one row per report."
+    )
     resolved_question: str | None = Field(
         None, description="The standalone question actually answered, when history changed it."
     )

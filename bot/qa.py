@@ -6,11 +6,17 @@ import threading
 import time
 from collections.abc import Sequence
 
+from bot.across import AcrossReports
 from bot.extractive import ExtractiveAnswerer
+from bot.features import analyse
+from bot.figures import asks_for_quantity
 from bot.followup import resolve_followup
+from bot.kinds import ACROSS, SINGLE, Reading, classify
 from bot.language import EMPTY_INDEX, detect_language
 from bot.models import Answer, Turn
+from bot.overview import Overview
 from bot.retrieval import ReportRetriever, Retriever
+from bot.selection import shipped_models
 from indexing.embeddings import Embedder, get_embedder
 from indexing.settings import Settings
 from indexing.store import Store, StoreError
@@ -42,6 +48,8 @@ class QA:
         self._retriever: Retriever | None = None
         self._extractive: ExtractiveAnswerer | None = None
         self._generative = None
+        self._overview: Overview | None = None
+        self._across: AcrossReports | None = None
 
     def _open(self) -> Retriever:
         with self._lock:
@@ -62,6 +70,8 @@ class QA:
 
                     self._generative = GenerativeAnswerer(self.settings.llm)
                 self._retriever = Retriever(store, embedder)
+                self._overview = Overview(store)
+                self._across = AcrossReports(store, embedder, shipped_models())
             return self._retriever
 
     @property
@@ -80,7 +90,7 @@ class QA:
         started = time.perf_counter()
         question = " ".join(str(question).split())[:MAX_QUESTION_CHARS]
         turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
-        retriever = self._open()
+        self._open()
         timings: dict[str, float] = {}
         if not question:
             return Answer(
@@ -103,20 +113,11 @@ class QA:
                 resolved = question
             timings["condense"] = _ms(time.perf_counter() - t)
 
-        t = time.perf_counter()
-        retrieval = retriever.retrieve(resolved)
-        timings["retrieve"] = _ms(time.perf_counter() - t)
-
-        t = time.perf_counter()
-        assert self._extractive is not None
-        result = self._extractive.answer(resolved, retrieval)
-        timings["answer"] = _ms(time.perf_counter() - t)
-        if self._generative is not None:
-            t = time.perf_counter()
-            result = self._generative.answer(
-                resolved, retrieval.contexts[:GENERATIVE_CONTEXTS], fallback=result
-            )
-            timings["generate"] = _ms(time.perf_counter() - t)
+        reading = classify(resolved, wants_figure=asks_for_quantity(resolved))
+        if reading.kind not in (*SINGLE, "list"):
+            result = self._answer_about_reports(resolved, reading, timings)
+        else:
+            result = self._answer_from_paragraphs(resolved, reading, timings)
 
         timings["total"] = _ms(time.perf_counter() - started)
         return result.model_copy(
@@ -126,6 +127,49 @@ class QA:
                 "timings_ms": timings,
             }
         )
+
+    def _answer_about_reports(
+        self, question: str, reading: Reading, timings: dict[str, float]
+    ) -> Answer:
+        """Summary, metadata, "which reports", compare and total: from what the indexer
+        stored about every report. An LLM, when configured, is not asked: these answers are
+        tables and quotes, nothing for it to phrase."""
+        self._open()
+        t = time.perf_counter()
+        if reading.kind in ACROSS:
+            assert self._across is not None
+            result = self._across.answer(question, reading)
+        else:
+            assert self._overview is not None
+            result = self._overview.answer(question, reading, analyse(question))
+        timings["answer"] = _ms(time.perf_counter() - t)
+        return result
+
+    def _answer_from_paragraphs(
+        self, resolved: str, reading: Reading, timings: dict[str, float]
+    ) -> Answer:
+        """Facts, figures and lists: from the paragraphs retrieval finds."""
+        retriever = self._open()
+        t = time.perf_counter()
+        retrieval = retriever.retrieve(resolved)
+        timings["retrieve"] = _ms(time.perf_counter() - t)
+
+        t = time.perf_counter()
+        assert self._extractive is not None
+        if reading.kind == "list":
+            result = self._extractive.answer_list(resolved, retrieval)
+        else:
+            result = self._extractive.answer(resolved, retrieval)
+            result = result.model_copy(update={"kind": reading.kind})
+        timings["answer"] = _ms(time.perf_counter() - t)
+        if self._generative is not None:
+            t = time.perf_counter()
+            result = self._generative.answer(
+                resolved, retrieval.contexts[:GENERATIVE_CONTEXTS], fallback=result
+            )
+            timings["generate"] = _ms(time.perf_counter() - t)
+            result = result.model_copy(update={"kind": reading.kind})
+        return result
 
 
 _default: QA | None = None

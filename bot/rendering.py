@@ -1,6 +1,7 @@
 """Answers as Telegram HTML, and splitting long messages without breaking tags.
 
-Everything that comes from reports or users is escaped; the only markup is ours (<b>, <i>).
+Everything that comes from reports or users is escaped; the only markup is ours (<b>, <i>,
+and <pre> for the rows of a comparison or total).
 """
 
 from __future__ import annotations
@@ -24,9 +25,36 @@ def citation_label(citation: Citation) -> str:
     return f"[{citation.n}] {citation.source} ¶{citation.paragraph}"
 
 
+#: A table's rows per <pre> block: each block stays well under Telegram's limit.
+_ROWS_PER_BLOCK = 40
+_PLACE_WIDTH = 24
+
+
+def aligned_table(answer: Answer) -> tuple[list[str], list[str]]:
+    """A comparison or total as (rows with the places padded to one width, the lines under
+    the table); ([], all lines) for an answer without a table."""
+    lines = answer.answer.split("\n")
+    if not answer.table:
+        return [], lines
+    rows = [line for line in lines if not line.startswith(("→", "…"))]
+    rest = [line for line in lines if line.startswith(("→", "…"))]
+    split = [row.partition(": ") for row in rows]
+    width = min(_PLACE_WIDTH, max((len(place) for place, _, _ in split), default=0))
+    return [f"{place:<{width}}  {value}" for place, _, value in split], rest
+
+
 def render_answer(answer: Answer) -> list[str]:
-    """The answer as HTML blocks (each balanced): the answer, then one line per citation."""
-    blocks = [_inline(answer.answer)]
+    """The answer as HTML blocks (each balanced): the answer, then one line per citation.
+    A comparison's or total's rows are monospaced, in blocks that each fit a message."""
+    rows, rest = aligned_table(answer)
+    if rows:
+        blocks = [
+            "<pre>" + html.escape("\n".join(rows[i : i + _ROWS_PER_BLOCK]), quote=False) + "</pre>"
+            for i in range(0, len(rows), _ROWS_PER_BLOCK)
+        ]
+        blocks += [_inline(line) for line in rest]
+    else:
+        blocks = [_inline(answer.answer)]
     if answer.resolved_question:
         blocks.insert(0, f"<i>{html.escape(answer.resolved_question, quote=False)}</i>")
     for c in answer.citations:
@@ -71,7 +99,7 @@ def split_blocks(blocks: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 def _plain(block: str) -> str:
     """A block without our tags, still escaped (so it stays valid HTML text)."""
-    return re.sub(r"</?(?:b|i)>", "", block)
+    return re.sub(r"</?(?:b|i|pre)>", "", block)
 
 
 def _cut(text: str, limit: int) -> list[str]:

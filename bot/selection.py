@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +165,9 @@ class AnswerModels:
     #: least this share of the best one's (the README shows the answer/length curve).
     second_sentence: float
     meta: dict
+    #: Stricter thresholds for one report's figure in a table across reports, keyed as
+    #: `thresholds` (fitted to tell answers from near misses; see the training script).
+    table_thresholds: dict[str, float] = field(default_factory=dict)
 
     def threshold(self, question_language: str, answer_language: str) -> float:
         """The refusal threshold for a question answered from a paragraph."""
@@ -173,6 +176,15 @@ class AnswerModels:
             return self.thresholds.get(key, self.thresholds["cross"])
         return self.thresholds.get(f"same:{question_language}", self.thresholds["same"])
 
+    def table_threshold(self, question_language: str, answer_language: str) -> float:
+        """The threshold for a report's figure in a table across reports."""
+        if not self.table_thresholds:
+            return self.threshold(question_language, answer_language)
+        table = self.table_thresholds
+        if question_language != answer_language:
+            return table.get(f"cross:{question_language}>{answer_language}", table["cross"])
+        return table.get(f"same:{question_language}", table["same"])
+
     def to_dict(self) -> dict:
         """The shipped JSON form."""
         return {
@@ -180,6 +192,7 @@ class AnswerModels:
             "refusal": self.refusal.to_dict(),
             "figure": self.figure.to_dict(),
             "thresholds": {k: round(v, 8) for k, v in sorted(self.thresholds.items())},
+            "table_thresholds": {k: round(v, 8) for k, v in sorted(self.table_thresholds.items())},
             "second_sentence": self.second_sentence,
             "meta": self.meta,
         }
@@ -194,6 +207,7 @@ class AnswerModels:
             thresholds={k: float(v) for k, v in data["thresholds"].items()},
             second_sentence=float(data["second_sentence"]),
             meta=dict(data.get("meta", {})),
+            table_thresholds={k: float(v) for k, v in data.get("table_thresholds", {}).items()},
         )
 
 

@@ -50,6 +50,7 @@ def test_sample_quality(pair: str, articles: int, floor, embedder, tmp_path: Pat
     assert result["cite1"] >= result["dense_hit1"] - 0.02, result
     assert result["false_refusals"] <= 0.08, result
     assert result["out_refused"] >= out, result
+    assert result["other_kind"] <= 0.02, result  # single facts read as another kind
 
 
 def test_training_script_runs_and_is_deterministic(tmp_path: Path, embedder) -> None:  # noqa: ANN001

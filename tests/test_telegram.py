@@ -194,6 +194,21 @@ def test_follow_up_in_the_same_chat(telegram) -> None:  # noqa: ANN001
     assert "duy-tien-2023.txt" in sent["text"]
 
 
+def test_comparison_is_monospaced_rows_then_the_total(telegram) -> None:  # noqa: ANN001
+    api, _ = telegram
+    api.text(
+        BOB, "Which district replicated the most skilled mass mobilization models?", username="bob"
+    )
+    sent = last_reply(api, BOB, "<pre>")
+    assert sent.get("parse_mode") == "HTML"
+    rows = sent["text"].split("<pre>", 1)[1].split("</pre>", 1)[0].splitlines()
+    assert any(row.startswith("Kim Bang") and "109 [" in row for row in rows)
+    assert "→ most: Kim Bang (109)" in sent["text"]
+    api.text(BOB, "And the total?", username="bob")
+    total = last_reply(api, BOB, "→ total:")
+    assert "where stated" in total["text"]
+
+
 def test_stranger_gets_one_polite_refusal_and_no_content(telegram) -> None:  # noqa: ANN001
     api, _ = telegram
     api.text(STRANGER, EXAMPLE)
@@ -268,7 +283,7 @@ def test_html_in_questions_is_escaped_everywhere(telegram) -> None:  # noqa: ANN
         if method == "sendMessage":
             parser = _Tags()
             parser.feed(str(params["text"]))
-            assert set(parser.tags) <= {"b", "i", "code"}, params["text"]
+            assert set(parser.tags) <= {"b", "i", "code", "pre"}, params["text"]
 
 
 def test_429_then_success(telegram) -> None:  # noqa: ANN001
