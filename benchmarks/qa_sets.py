@@ -16,6 +16,8 @@ indexer; every question is answered by `QA.answer` (extractive, offline).
 - unanswerable refused: PoQuAD's questions that its text does not answer;
 - dense hit@1: the baseline of the same run, plain dense retrieval over whole paragraphs
   with the same e5-small-q4 (passage/query prefixes, no title, no heuristics);
+- read as another kind: questions of the set (all single facts) that the product read as a
+  summary, list, comparison, total or metadata question instead (goal: at most 2%);
 - length: characters of the answer's lead; p50: warm answer latency (queries embedded
   afresh; report vectors come from the disk cache, which changes nothing but the time).
 """
@@ -45,6 +47,7 @@ from benchmarks.qa_runs import (  # noqa: E402
     shared_embedder,
     without_answers,
 )
+from bot.kinds import SINGLE  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -82,11 +85,13 @@ def run_pair(pair: str, folder: Path, embedder, limit: int | None = None) -> dic
     indexed = index_set(articles, folder / "full", embedder)
     index_seconds = time.perf_counter() - started
     answers, cites, refused, lengths, latencies, impossible = [], [], [], [], [], []
+    misread = []
     for article in articles:
         for q in article.questions:
             t = time.perf_counter()
             result = indexed.qa.answer(q.text)
             latencies.append((time.perf_counter() - t) * 1000)
+            misread.append(result.kind not in SINGLE)
             if q.paragraph is None:
                 impossible.append(not result.answered)
                 continue
@@ -112,6 +117,7 @@ def run_pair(pair: str, folder: Path, embedder, limit: int | None = None) -> dic
         "absent_refused": np.mean(absent_refused),
         "impossible_refused": np.mean(impossible) if impossible else None,
         "dense_hit1": dense_baseline(articles, embedder),
+        "other_kind": np.mean(misread),
         "length": statistics.median(lengths) if lengths else 0,
         "p50_ms": statistics.median(latencies),
         "index_s": index_seconds,
@@ -127,15 +133,15 @@ def table(results: dict[str, dict]) -> list[str]:
     lines = [
         "| pair (questions/reports) | questions | answer | cite@1 | dense hit@1 (baseline) "
         "| false refusals | out-of-index refused | answer-removed refused | unanswerable refused "
-        "| median length | p50 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| read as another kind | median length | p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for pair, r in results.items():
         imp = "—" if r["impossible_refused"] is None else f"{r['impossible_refused']:.2f}"
         lines.append(
             f"| {pair} | {r['questions']} | **{r['answer']:.3f}** | **{r['cite1']:.3f}** | "
             f"{r['dense_hit1']:.3f} | {r['false_refusals']:.3f} | {r['out_refused']:.2f} | "
-            f"{r['absent_refused']:.2f} | {imp} "
+            f"{r['absent_refused']:.2f} | {imp} | {r.get('other_kind', 0.0):.3f} "
             f"| {r['length']:.0f} | {r['p50_ms']:.0f} |"
         )
     return lines
