@@ -437,6 +437,8 @@ def _result(
     if reading.kind == "total":
         total = sum(r.value for r in same if r.value is not None)
         where = _WHERE_STATED.get(language, _WHERE_STATED["en"]).format(n=len(same), m=reports)
+        if reports == 1:
+            where = where.replace("reports", "report")
         return f"{labels['total']}: {format_value(total, unit, language)} — {where}{note}"
     pick = min if reading.least else max
     best = pick(same, key=lambda r: r.value or 0.0)

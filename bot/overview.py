@@ -27,6 +27,7 @@ _TEXT = {
         "no_author": "The report does not name its author.",
         "no_date": "The report gives no date.",
         "have": "{n} reports are indexed:",
+        "have_one": "1 report is indexed:",
         "more": "… and {n} more (`reportqa stats` lists them all)",
         "properties": "(from the file's properties)",
         "dated": "Dated in its lead:",
@@ -36,6 +37,7 @@ _TEXT = {
         "no_author": "Raport nie podaje autora.",
         "no_date": "Raport nie podaje daty.",
         "have": "Zaindeksowane raporty ({n}):",
+        "have_one": "Zaindeksowany raport (1):",
         "more": "… i {n} więcej (pełna lista: `reportqa stats`)",
         "properties": "(z właściwości pliku)",
         "dated": "Data we wstępie:",
@@ -45,6 +47,7 @@ _TEXT = {
         "no_author": "Báo cáo không nêu tác giả.",
         "no_date": "Báo cáo không nêu ngày.",
         "have": "Có {n} báo cáo đã được lập chỉ mục:",
+        "have_one": "Có 1 báo cáo đã được lập chỉ mục:",
         "more": "… và {n} báo cáo khác (`reportqa stats` liệt kê tất cả)",
         "properties": "(từ thuộc tính của tệp)",
         "dated": "Ngày ghi ở phần mở đầu:",
@@ -110,7 +113,7 @@ class Overview:
 
         several = len(sources) > 1
         if reading.kind == "reports":
-            lines.append(text["have"].format(n=len(sources)))
+            lines.append(text["have_one" if len(sources) == 1 else "have"].format(n=len(sources)))
         for source in sources[:MAX_LINES]:
             entry, found = entries[source], heads.get(source, [])
             label = f"{entry.place or source}: " if several else ""
@@ -179,6 +182,9 @@ class Overview:
             start = paragraph.text.find(chosen[0])
             end = paragraph.text.find(chosen[-1], max(start, 0)) + len(chosen[-1])
             quote = paragraph.text[start:end] if 0 <= start < end else chosen[0]
+            if len(quote) > 2 * SUMMARY_CHARS:  # one endless sentence: its start, verbatim
+                cut = quote.rfind(" ", SUMMARY_CHARS, 2 * SUMMARY_CHARS)
+                quote = quote[: cut if cut > 0 else 2 * SUMMARY_CHARS].rstrip(" ,;:")
             parts.append(f"{quote} {cite(paragraph, quote)}")
             budget -= len(quote)
             if budget < 80:
