@@ -73,6 +73,11 @@ _WHERE_STATED = {
     "pl": "tam, gdzie podano: {n} z {m} raportów",
     "vi": "ở nơi có nêu: {n}/{m} báo cáo",
 }
+_WHAT = {
+    "en": 'Which figure? Name it, e.g. "Which district replicated the most models?"',
+    "pl": 'Jaką liczbę porównać? Np. "W którym dystrykcie powielono najwięcej modeli?"',
+    "vi": 'So sánh số liệu nào? Ví dụ: "Huyện nào nhân rộng nhiều mô hình nhất?"',
+}
 _OTHER_UNITS = {
     "en": "other units, not added: {units}",
     "pl": "inne jednostki, nie dodano: {units}",
@@ -227,6 +232,14 @@ class AcrossReports:
         core = single_report_question(question)
         if len(named) >= 2:  # "Compare Kim Bang and Duy Tien: how many models ...?"
             core = _without_places(core, [entries[s].place or "" for s in named])
+        if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:  # "Compare", "Which has the most?"
+            return Answer(
+                question=question,
+                answer=_WHAT.get(language, _WHAT["en"]),
+                answered=False,
+                answerer="none",
+                kind=reading.kind,
+            )
         # Every report is asked for a figure, whatever words the question uses.
         info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
         vector = self.embedder.embedder.embed_query(core)
@@ -387,14 +400,15 @@ class AcrossReports:
 def _without_places(question: str, places: list[str]) -> str:
     """A comparison's question without the places it names: what each report is asked."""
     if ":" in question:
-        return question.split(":", 1)[1].strip() or question
+        return question.split(":", 1)[1].strip()
     text = question
     for place in places:
         if place:
             text = re.sub(re.escape(place), " ", text, flags=re.IGNORECASE)
     text = re.sub(r"^\W*(?:compare|porównaj|so sánh)\b", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"\s+(?:and|i|oraz|và|with|z|với)\s+(?=\W|$)", " ", text)
-    return " ".join(text.split()) or question
+    text = re.sub(r"(?:^|\s)(?:and|i|oraz|và|with|z|với)(?=\s|\W|$)", " ", text)
+    text = " ".join(text.split())
+    return re.sub(r"^(?:pod względem|in terms of|by|on|về|theo)\s+", "", text, flags=re.IGNORECASE)
 
 
 def format_value(value: float, unit: str, language: str) -> str:

@@ -219,7 +219,7 @@ _SCOPE = _any(
     r"\((?:in total|compare the reports|lacznie|porownaj raporty|tong cong|so sanh)[^)]*\)",
     r"\b(?:in|across|for|of|by|from) (?:all|every|each) (?:the |of the )?" + _PLACES + r"\b",
     r"\ball (?:the )?" + _PLACES + r"(?: together| combined)?\b",
-    r"\b(?:in total|altogether|combined|together|overall|in all)\b",
+    r"\b(?:in total|altogether|combined|together|overall|in all|(?:the )?total)\b",
     r"\b(?:which|what) " + _PLACES + r"\b",
     r"\b(?:the )?(?:most|least|highest|lowest|largest|smallest|biggest|fewest)\b",
     r"^(?:please )?(?:compare|rank) (?:the )?" + _PLACES + r"(?: by| on)?\b",
@@ -275,7 +275,7 @@ def classify(question: str, wants_figure: bool = False) -> Reading:
                 return Reading("metadata", field=field)
     if _SUMMARY.search(text):
         return Reading("summary")
-    if _TOTAL.search(text):
+    if _TOTAL.search(text) or _BARE_TOTAL.search(text):
         return Reading("total")
     if _COMPARE.search(text) and not _NAMED_SCOPE.search(question):
         return Reading("compare", least=bool(_LEAST.search(text)))

@@ -215,3 +215,14 @@ def test_single_facts_keep_their_kind(districts) -> None:  # noqa: ANN001
     )
     assert answer.kind == "figure"
     assert answer.answer.startswith("**109**")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Compare", "Which district has the most?", "Total?", "Compare Kim Bang and Ly Nhan"],
+)
+def test_comparison_without_a_figure_asks_which(districts, question: str) -> None:  # noqa: ANN001
+    answer = districts.answer(question)
+    assert answer.kind in ("compare", "total")
+    assert not answer.answered and not answer.citations
+    assert "?" in answer.answer
