@@ -379,7 +379,16 @@ def stats_command(
         "reports_list": [
             {
                 k: getattr(r, k)
-                for k in ("source", "title", "byline", "paragraphs", "status", "indexed_at")
+                for k in (
+                    "source",
+                    "title",
+                    "byline",
+                    "place",
+                    "year",
+                    "paragraphs",
+                    "status",
+                    "indexed_at",
+                )
             }
             for r in reports
         ],
@@ -403,13 +412,15 @@ def stats_command(
     table = Table(expand=True)
     table.add_column("report", no_wrap=True, overflow="fold")
     table.add_column("paras", justify="right", no_wrap=True)
+    table.add_column("place, year", no_wrap=True)
     table.add_column("byline", no_wrap=True)
     table.add_column("indexed (UTC)", no_wrap=True)
     # The title gets what width is left; the other columns must stay readable.
     table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1, min_width=8)
     for r in reports:
         status = r.indexed_at[:16].replace("T", " ") if r.status == "done" else "[yellow]pending[/]"
-        table.add_row(r.source, str(r.paragraphs), r.byline or "", status, r.title)
+        about = ", ".join(str(x) for x in (r.place, r.year) if x)
+        table.add_row(r.source, str(r.paragraphs), about, r.byline or "", status, r.title)
     out.print(table)
 
 

@@ -156,7 +156,11 @@ class BotCore:
     def sources(self) -> list[str]:
         """Lines describing the indexed reports."""
         reports = sorted(self.qa.store.reports().values(), key=lambda r: r.source)
-        return [f"{r.source} ({r.paragraphs} paragraphs): {r.title[:80]}" for r in reports]
+        return [
+            f"{r.source} ({', '.join(str(x) for x in (r.place, r.year) if x) or 'place unknown'}; "
+            f"{r.paragraphs} paragraphs): {r.title[:80]}"
+            for r in reports
+        ]
 
 
 # --- helpers shared by the handlers -----------------------------------------------------

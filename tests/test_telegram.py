@@ -216,7 +216,8 @@ def test_stranger_gets_one_polite_refusal_and_no_content(telegram) -> None:  # n
     assert str(STRANGER) in refusal["text"]
     api.text(STRANGER, "Ile modeli powielono w Kim Bang?")
     api.text(ALICE, "/sources")
-    last_reply(api, ALICE, "Indexed reports")  # later than the stranger's second message
+    listing = last_reply(api, ALICE, "Indexed reports")  # later than the stranger's message
+    assert "kim-bang-2023.txt (Kim Bang, 2023; 6 paragraphs)" in listing["text"]
     assert len(api.sent(STRANGER)) == 1
     assert not any("109" in text for text in api.sent(STRANGER))
 
