@@ -94,3 +94,14 @@ def test_follow_up_is_condensed_by_the_model(llm_qa) -> None:  # noqa: ANN001
     result = qa.answer("What about the other district, Duy Tien?", history=[Turn(question=EXAMPLE)])
     assert result.resolved_question.endswith("in Duy Tien?")
     assert "87" in result.answer and result.citations[0].source == "duy-tien-2023.txt"
+
+
+def test_tables_and_summaries_are_not_sent_to_the_model(llm_qa) -> None:  # noqa: ANN001
+    # An LLM may only phrase what the steps found; a table or a quoted lead leaves it
+    # nothing to phrase, and it must not invent a total.
+    qa, server = llm_qa(lambda req: "The total is 999 [1].")
+    total = qa.answer("How many skilled mass mobilization models were replicated in all districts?")
+    summary = qa.answer("Summarize the Kim Bang report")
+    assert (total.kind, summary.kind) == ("total", "summary")
+    assert "999" not in total.answer and "999" not in summary.answer
+    assert server.prompts() == []
