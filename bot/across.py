@@ -7,7 +7,7 @@ its candidates, the fitted sentence model picks the answering sentence, the fitt
 model decides whether that sentence answers (else: "not stated"), and the fitted figure model
 picks the figure in it, among figures of the kind asked: money for "how much money", an area
 for "how much land", a percentage, else counts. Everything a question needs is kept in memory
-per state of the index, so a question over 100 reports makes no store query but one.
+per state of the index, so a question over 100 reports reads only the manifest from the store.
 Figures are added or ranked only within one unit; a different unit is shown, never added.
 """
 
@@ -86,7 +86,8 @@ _OTHER_UNITS = {
 
 
 def asked_unit(question: str) -> str:
-    """What kind of figure a question asks for: money, area, percent or count."""
+    """What kind of figure a question asks for: money, area, percent or count (word lists
+    of each language: the answer-type cue, as "how many" is for single answers)."""
     from indexing.text import fold
 
     folded = fold(question)
@@ -243,7 +244,8 @@ class AcrossReports:
         # Every report is asked for a figure, whatever words the question uses.
         info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
         vector = self.embedder.embedder.embed_query(core)
-        wanted = asked_unit(core)
+        # Place names are no unit words ("Duy Tien" folds to "tien", Vietnamese for money).
+        wanted = asked_unit(_without_places(core, [e.place or "" for e in entries.values()]))
         found = {
             source: answer
             for source in sources
