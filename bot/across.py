@@ -122,6 +122,17 @@ class _Cache:
 
 
 @dataclass
+class _Candidate:
+    """One report's answering sentence and figure, before the refusal model's verdict."""
+
+    retrieval: Retrieval
+    row: int
+    paragraph: StoredParagraph
+    sentence: str
+    mention: Mention
+
+
+@dataclass
 class Stated:
     """One report's figure: the paragraph, the sentence and the figure in it."""
 
@@ -135,43 +146,13 @@ class Stated:
     table: float = 0.0
 
 
-class _MemoEmbedder:
-    """The embedder with answers remembered: the refusal evidence embeds the counted thing
-    and the words at each figure, and across reports the same figures come up again."""
-
-    def __init__(self, embedder: Embedder, size: int = 20_000) -> None:
-        self.embedder = embedder
-        self.name = embedder.name
-        self.size = size
-        self._queries: dict[str, np.ndarray] = {}
-        self._passages: dict[str, np.ndarray] = {}
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """As the wrapped embedder's, remembered."""
-        if text not in self._queries:
-            if len(self._queries) >= self.size:
-                self._queries.clear()
-            self._queries[text] = self.embedder.embed_query(text)
-        return self._queries[text]
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        """As the wrapped embedder's, remembered; new texts embedded in one batch."""
-        new = [t for t in dict.fromkeys(texts) if t not in self._passages]
-        if new:
-            if len(self._passages) + len(new) > self.size:
-                self._passages.clear()
-            for text, vector in zip(new, self.embedder.embed_passages(new), strict=True):
-                self._passages[text] = vector
-        return np.stack([self._passages[t] for t in texts])
-
-
 class AcrossReports:
     """Answers compare and total questions from the stored figures table."""
 
     def __init__(self, store: Store, embedder: Embedder, models: AnswerModels) -> None:
         self.store = store
-        self.embedder = _MemoEmbedder(embedder)
-        self.extractive = ExtractiveAnswerer(self.embedder, models)  # type: ignore[arg-type]
+        self.embedder = embedder
+        self.extractive = ExtractiveAnswerer(embedder, models)
         self._cache: _Cache | None = None
         self._lock = threading.Lock()
 
@@ -179,6 +160,16 @@ class AcrossReports:
     def models(self) -> AnswerModels:
         """The fitted models."""
         return self.extractive.models
+
+    @property
+    def _average_match(self) -> float:
+        """How well the counted thing matches a figure's words, at its training average.
+
+        The refusal model's weight on it is near zero (-0.02, standardised), while measuring
+        it embeds the words at each report's figures: seconds per question over a thousand
+        reports. At its average it moves no report's evidence."""
+        model = self.models.refusal
+        return float(model.mean[model.features.index("target_match")])
 
     def _paragraphs(self, entries: dict[str, ReportEntry]) -> _Cache:
         """Every figure-holding paragraph with its sentences and their vectors, read once per
@@ -243,14 +234,15 @@ class AcrossReports:
             )
         # Every report is asked for a figure, whatever words the question uses.
         info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
-        vector = self.embedder.embedder.embed_query(core)
+        vector = self.embedder.embed_query(core)
         # Place names are no unit words ("Duy Tien" folds to "tien", Vietnamese for money).
         wanted = asked_unit(_without_places(core, [e.place or "" for e in entries.values()]))
-        found = {
+        picked = {
             source: answer
             for source in sources
-            if (answer := self._stated(info, vector, cache.by_source.get(source, []), wanted))
+            if (answer := self._candidate(info, vector, cache.by_source.get(source, []), wanted))
         }
+        found = {source: self._stated(info, f) for source, f in picked.items()}
         # The report that answers best is held to the single answer's threshold, the others
         # to the table's stricter one: a table is never less willing than a single answer.
         seed = max(
@@ -327,12 +319,11 @@ class AcrossReports:
             table=rows,
         )
 
-    def _stated(
+    def _candidate(
         self, info: QuestionInfo, vector: np.ndarray, paragraphs: list[_Paragraph], wanted: str
-    ) -> Stated | None:
+    ) -> _Candidate | None:
         """One report's answer to the question, as a single answer from its figure-holding
-        paragraphs would pick it, with its evidence over both thresholds (None when no
-        sentence holds a figure of the asked kind)."""
+        paragraphs would pick it (None when no sentence holds a figure of the asked kind)."""
         if not paragraphs:
             return None
         similarities = [p.vectors @ vector for p in paragraphs]
@@ -354,22 +345,26 @@ class AcrossReports:
         if not usable:
             return None
         best = max(usable, key=lambda r: scores[r])
+        p, j = table.index[best]
+        mention = self._figure(info, chosen[p], j, candidates[p].language, wanted)
+        if mention is None:
+            return None
         retrieval = Retrieval(
             question=info.text, info=info, contexts=[], candidates=candidates, table=table
         )
         retrieval.scores = scores
-        evidence = self.extractive.evidence(retrieval, best)
-        p, j = table.index[best]
-        language = candidates[p].language
-        mention = self._figure(info, chosen[p], j, language, wanted)
-        if mention is None:
-            return None
-        stored = chosen[p].stored
+        return _Candidate(retrieval, best, chosen[p].stored, candidates[p].sentences[j], mention)
+
+    def _stated(self, info: QuestionInfo, found: _Candidate) -> Stated:
+        """A report's answer with the refusal model's evidence over both thresholds."""
+        evidence = self.extractive.evidence(found.retrieval, found.row, self._average_match)
+        p, _ = found.retrieval.table.index[found.row]  # type: ignore[union-attr]
+        language = found.retrieval.candidates[p].language
         return Stated(
-            stored.source,
-            stored,
-            candidates[p].sentences[j],
-            mention,
+            found.paragraph.source,
+            found.paragraph,
+            found.sentence,
+            found.mention,
             evidence,
             single=evidence - self.models.threshold(info.language, language),
             table=evidence - self.models.table_threshold(info.language, language),

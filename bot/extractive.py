@@ -58,10 +58,13 @@ class ExtractiveAnswerer:
         """The fitted models (the shipped ones unless others were given)."""
         return self._models or shipped_models()
 
-    def evidence(self, retrieval: Retrieval, row: int | None = None) -> float:
-        """How strongly the answering sentence answers (the refusal model's log-odds)."""
+    def evidence(
+        self, retrieval: Retrieval, row: int | None = None, match: float | None = None
+    ) -> float:
+        """How strongly the answering sentence answers (the refusal model's log-odds);
+        `match` stands in for `figure_target_match` when given."""
         model = self.models.refusal
-        evidence = evidence_row(retrieval, self.embedder, row)
+        evidence = evidence_row(retrieval, self.embedder, row, match)
         return float(model.logits(model.select(evidence[None, :], QUESTION_FEATURES))[0])
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
@@ -194,10 +197,13 @@ def _announced_list(retrieval: Retrieval, best: int) -> int:
     return best
 
 
-def evidence_row(retrieval: Retrieval, embedder: Embedder, row: int | None = None) -> np.ndarray:
+def evidence_row(
+    retrieval: Retrieval, embedder: Embedder, row: int | None = None, match: float | None = None
+) -> np.ndarray:
     """Question-level evidence for the refusal model about the answering sentence: `row`,
     by default `answering_row`'s choice, or the best-scored sentence when it has none. The
-    training script calls this too, so the model meets the rows it was fitted on."""
+    training script calls this too, so the model meets the rows it was fitted on. `match`,
+    when given, is used instead of embedding the figure's words (`figure_target_match`)."""
     assert retrieval.table is not None
     if row is None:
         row = answering_row(retrieval)
@@ -205,9 +211,10 @@ def evidence_row(retrieval: Retrieval, embedder: Embedder, row: int | None = Non
         row = int(np.argmax(retrieval.scores))
     paragraph, sentence = retrieval.table.index[row]
     candidate = retrieval.candidates[paragraph]
-    match = figure_target_match(
-        retrieval.info, candidate.sentences[sentence], candidate.language, embedder
-    )
+    if match is None:
+        match = figure_target_match(
+            retrieval.info, candidate.sentences[sentence], candidate.language, embedder
+        )
     return question_row(
         retrieval.info, retrieval.candidates, retrieval.table, retrieval.scores, match
     )

@@ -369,14 +369,21 @@ def figure_target_match(
 
     if not question.wants_figure:
         return 0.0
-    figures = figures_of(sentence, question, language)
-    if not figures:
+    contexts = figure_contexts(question, sentence, language)
+    if not contexts:
         return 0.0
     target = quantity_target(question.text) or question.text
-    contexts = [" ".join(sentence[f.start :].split()[:5]) for f in figures]
     query = embedder.embed_query(target)
     baseline = float(np.mean(_contrast(embedder) @ query))
     return float((embedder.embed_passages(contexts) @ query).max() - baseline)
+
+
+def figure_contexts(question: QuestionInfo, sentence: str, language: str) -> list[str]:
+    """The words at each candidate figure of a sentence, as `figure_target_match` embeds
+    them."""
+    return [
+        " ".join(sentence[f.start :].split()[:5]) for f in figures_of(sentence, question, language)
+    ]
 
 
 _CONTRAST: dict[int, np.ndarray] = {}

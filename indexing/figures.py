@@ -8,6 +8,7 @@ side uses the same finder for single answers.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -86,6 +87,12 @@ def is_date_part(sentence: str, start: int, end: int, value: str) -> bool:
 def figures_in(sentence: str, exclude: set[str], years_ok: bool = False) -> list[Figure]:
     """Candidate answer figures of a sentence: no years or dates unless asked, none that the
     question itself contains."""
+    return list(_figures_in(sentence, frozenset(exclude), years_ok))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _figures_in(sentence: str, exclude: frozenset[str], years_ok: bool) -> tuple[Figure, ...]:
+    # Cached: the same candidate sentences come up question after question.
     found: list[Figure] = []
     for match in FIGURE.finditer(sentence):
         number = NUMBER.match(sentence, match.start())
@@ -98,7 +105,7 @@ def figures_in(sentence: str, exclude: set[str], years_ok: bool = False) -> list
             continue
         context = " ".join(sentence[match.start() :].split()[:5])
         found.append(Figure(text=match.group(0).strip(), value=value, context=context))
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True)

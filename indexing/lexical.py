@@ -145,6 +145,13 @@ def _word_forms(text: str, language: str) -> list[frozenset[str]]:
 
 def vocabulary(text: str, language: str) -> frozenset[str]:
     """Every form of every word of a text, for matching question terms against it."""
+    return _vocabulary(text, language, STEMS)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _vocabulary(text: str, language: str, stems: bool) -> frozenset[str]:
+    # Cached: the same candidate sentences come up question after question; `stems` is in
+    # the key because the training script can switch stems off.
     return frozenset().union(*terms(text, language))
 
 
@@ -202,20 +209,34 @@ def number_words(language: str) -> dict[str, int]:
     return table
 
 
-def written_numbers(text: str, language: str) -> list[tuple[int, int, int]]:
-    """Numbers written as words in a text: (start, end, value), longest match first."""
+@functools.cache
+def _number_starts(language: str) -> frozenset[str]:
+    """The words a written number can start with ("forty" of "forty-two")."""
+    return frozenset(re.split(r"[ -]", key)[0] for key in number_words(language))
+
+
+@functools.lru_cache(maxsize=50_000)
+def written_numbers(text: str, language: str) -> tuple[tuple[int, int, int], ...]:
+    """Numbers written as words in a text: (start, end, value), longest match first.
+
+    Cached: answering asks it of the same candidate sentences question after question."""
     table = number_words(language)
     if not table:
-        return []
+        return ()
+    starts = _number_starts(language)
     tokens = list(_WORD.finditer(text))
+    lemmas = [lemma(m.group(0), language) for m in tokens]
     found: list[tuple[int, int, int]] = []
     i = 0
     while i < len(tokens):
+        if lemmas[i] not in starts and fold(tokens[i].group(0)) not in starts:
+            i += 1
+            continue
         for size in (3, 2, 1):
-            group = tokens[i : i + size]
-            if len(group) < size:
+            if i + size > len(tokens):
                 continue
-            key = " ".join(lemma(m.group(0), language) for m in group)
+            group = tokens[i : i + size]
+            key = " ".join(lemmas[i : i + size])
             if size == 2 and text[group[0].end() : group[1].start()] == "-":
                 key = "-".join(fold(m.group(0)) for m in group)  # "forty-two"
             if key in table:
@@ -224,4 +245,4 @@ def written_numbers(text: str, language: str) -> list[tuple[int, int, int]]:
                 break
         else:
             i += 1
-    return found
+    return tuple(found)
