@@ -181,12 +181,12 @@ class AcrossReports:
         with self._lock:
             if self._cache is not None and self._cache.key == key:
                 return self._cache
-            table = self.store.figure_rows()
-            pids = list(dict.fromkeys(r.pid for r in table.rows))
+            figure_rows = self.store.figure_rows()
+            pids = list(dict.fromkeys(r.pid for r in figure_rows))
             stored = {p.id: p for p in self.store.get_paragraphs(pids)}
             units = self.store.units_of(pids)
             mentions: dict[tuple[str, str], list[Mention]] = {
-                (r.pid, r.sentence): r.mentions for r in table.rows
+                (r.pid, r.sentence): r.mentions for r in figure_rows
             }
             by_source: dict[str, list[_Paragraph]] = {}
             for pid in pids:

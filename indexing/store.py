@@ -77,14 +77,6 @@ class FigureRow:
     mentions: list[Mention]
 
 
-@dataclass
-class FigureTable:
-    """Every figure-holding sentence of the index, with the sentence vectors (row-aligned)."""
-
-    rows: list[FigureRow]
-    vectors: np.ndarray
-
-
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -371,39 +363,32 @@ class Store:
                 found[pid] = _stored(pid, doc, meta)
         return [found[i] for i in ids if i in found]
 
-    def figure_rows(self) -> FigureTable:
-        """The figures table: every searched sentence that holds a figure, with its vector."""
+    def figure_rows(self) -> list[FigureRow]:
+        """The figures table: every searched sentence that holds a figure, and its figures."""
         from indexing.figures import decode
 
         col = self.units
-        ids: list[str] = []
         rows: list[FigureRow] = []
-        vectors: list[np.ndarray] = []
         total = col.count()
         for offset in range(0, total, self.max_batch):
             got = col.get(
                 where={"nfig": {"$gt": 0}},
-                include=["documents", "metadatas", "embeddings"],
+                include=["documents", "metadatas"],
                 limit=self.max_batch,
                 offset=offset,
             )
             if not got["ids"]:
                 break
-            for uid, doc, meta, vector in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            ):
-                ids.append(uid)
-                rows.append(
-                    FigureRow(
-                        source=str(meta["source"]),
-                        pid=str(meta["pid"]),
-                        sentence=doc,
-                        mentions=decode(str(meta.get("figures", ""))),
-                    )
+            rows += [
+                FigureRow(
+                    source=str(meta["source"]),
+                    pid=str(meta["pid"]),
+                    sentence=doc,
+                    mentions=decode(str(meta.get("figures", ""))),
                 )
-                vectors.append(np.asarray(vector, dtype=np.float32))
-        matrix = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-        return FigureTable(rows=rows, vectors=matrix)
+                for doc, meta in zip(got["documents"], got["metadatas"], strict=True)
+            ]
+        return rows
 
     def units_of(self, paragraph_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Every unit of the given paragraphs, in order: (text, vector) lists by paragraph id."""
