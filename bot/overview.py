@@ -69,9 +69,11 @@ def named_reports(info: QuestionInfo, entries: dict[str, ReportEntry]) -> list[s
     named = []
     for source, entry in entries.items():
         label = entry.place or re.sub(r"[-_]+", " ", re.sub(r"\.\w+$", "", source))
+        # Read in the question's language: the place is written there too, and identifying
+        # each report's title would load a dictionary for every language it guesses.
         words = [
             forms
-            for forms in lexical.terms(label, lexical.identify(entry.title or label))
+            for forms in lexical.terms(label, info.language)
             if not any(ch.isdigit() for f in forms for ch in f)
         ]
         if words and all(any(forms & q for q in info.terms) for forms in words):
