@@ -262,13 +262,16 @@ class AcrossReports:
         citations: list[Citation] = []
         rows: list[TableRow] = []
         lines: list[str] = []
-        for source in order[:MAX_ROWS]:
+        # Every report gets its row (and every stated figure its citation), so the most and
+        # the total cover them all; only the first MAX_ROWS are written out.
+        for shown, source in enumerate(order):
             entry = entries[source]
             place = entry.place or source
             found = stated.get(source)
             if found is None:
                 rows.append(TableRow(source=source, place=entry.place))
-                lines.append(f"{place}: {labels['none']}")
+                if shown < MAX_ROWS:
+                    lines.append(f"{place}: {labels['none']}")
                 continue
             n = len(citations) + 1
             paragraph = found.paragraph
@@ -293,7 +296,8 @@ class AcrossReports:
                     text=mention.text,
                 )
             )
-            lines.append(f"{place}: {mention.text} [{n}]")
+            if shown < MAX_ROWS:
+                lines.append(f"{place}: {mention.text} [{n}]")
         if len(order) > MAX_ROWS:
             lines.append(f"… +{len(order) - MAX_ROWS}")
         if not citations:
