@@ -64,6 +64,7 @@ GROUPS = {
         "cross_lex",
     ),
     "names": ("names", "para_names", "cross_names"),
+    "asked unit (money, area, percent)": ("unit_for_quantity",),
     "report title (names and lemmas)": ("title_names", "title_lex"),
     "figures and answer type": (
         "numbers",
@@ -422,6 +423,54 @@ def fit_figures(asked: list[Asked]) -> LogisticModel:
     return LogisticModel.fit_listwise(groups, FIGURE_FEATURES, L2)
 
 
+#: The figure model's features switched off one group at a time in `figure_choice`.
+FIGURE_GROUPS = {
+    "− asked unit (match, clash)": ("unit_match", "unit_clash"),
+    "− question words around the figure": ("near", "after", "before"),
+}
+
+
+def figure_choice(asked: list[Asked]) -> dict[str, dict[str, float]]:
+    """Per pair, cross-validated by article: how often the figure model leads with a right
+    figure of a gold sentence holding several (some right, some not), with all its features
+    and with each group off; "first figure" is the baseline of taking the first."""
+    groups = sorted({a.group for a in asked})
+    fold_of = {g: i % CV_FOLDS for i, g in enumerate(groups)}
+    held = [a for a in asked if a.config == "full" and a.figure_groups]
+    pairs = sorted({a.pair for a in held}, key=PAIRS.index)
+    out: dict[str, dict[str, float]] = {
+        "sentences": {p: sum(len(a.figure_groups) for a in held if a.pair == p) for p in pairs},
+        "first figure": {
+            p: round(
+                float(np.mean([h[0] for a in held if a.pair == p for _, h in a.figure_groups])), 3
+            )
+            for p in pairs
+        },
+    }
+    variants = {"shipped": FIGURE_FEATURES} | {
+        name: tuple(f for f in FIGURE_FEATURES if f not in off)
+        for name, off in FIGURE_GROUPS.items()
+    }
+    for name, features in variants.items():
+        columns = [FIGURE_FEATURES.index(f) for f in features]
+        right: dict[str, list[float]] = {p: [] for p in pairs}
+        for fold in range(CV_FOLDS):
+            train = [
+                (rows[:, columns], hits)
+                for a in held
+                if fold_of[a.group] != fold
+                for rows, hits in a.figure_groups
+            ]
+            model = LogisticModel.fit_listwise(train, features, L2)
+            for a in held:
+                if fold_of[a.group] == fold:
+                    for rows, hits in a.figure_groups:
+                        chosen = int(np.argmax(model.logits(rows[:, columns])))
+                        right[a.pair].append(float(hits[chosen]))
+        out[name] = {p: round(float(np.mean(v)), 3) for p, v in right.items() if v}
+    return out
+
+
 def markdown(report: dict) -> list[str]:
     """The README's tables: cross-validated figures, the ablation, the refusal curve."""
     metrics_ = report["metrics"]
@@ -467,6 +516,23 @@ def markdown(report: dict) -> list[str]:
                 )
                 + " |"
             )
+    if "figures" in report:
+        figures = report["figures"]
+        lines += [
+            "",
+            "#### The figure to lead with: right figure of a gold sentence holding several "
+            "(cross-validated by article)",
+            "",
+            "| figure model | " + " | ".join(pairs) + " |",
+            "|---|" + "---|" * len(pairs),
+        ]
+        for name, table in figures.items():
+            cells = [
+                str(table.get(p, "—")) if name == "sentences" else f"{table.get(p, 0):.3f}"
+                for p in pairs
+            ]
+            label = f"**{name}**" if name == "shipped" else name
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     if "second_sentence" in report:
         curve = report["second_sentence"]
         lines += [
@@ -545,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
         "curve": refusal_curve(asked, result),
         "thresholds": result["thresholds"],
         "table_thresholds": result["table_thresholds"],
+        "figures": figure_choice(asked),
     }
     if args.ablation:
         report["ablation"] = {}

@@ -31,6 +31,7 @@ from bot.features import (
     figures_of,
     sentence_table,
 )
+from bot.figures import asked_unit, unit_kind
 from bot.kinds import Reading, single_report_question
 from bot.models import Answer, Citation, TableRow
 from bot.overview import named_reports
@@ -47,22 +48,6 @@ PER_REPORT = 8
 #: At most this many rows in an answer (Telegram's 4,096 characters hold about 60).
 MAX_ROWS = 50
 
-_CURRENCIES = {"VND", "PLN", "USD", "EUR"}
-_AREAS = {"m2", "ha"}
-_ASKS = [
-    (
-        "money",
-        r"\b(?:money|funds?|fund|budget|cost|spent|spend|contribut\w*|donat\w* money|vnd|dong|"
-        r"pieniadz\w*|pieniedzy|kwot\w*|budzet\w*|srodk\w*|zlot\w*|przekazal\w*|tien|kinh phi|"
-        r"ngan sach|von|dong gop)\b",
-    ),
-    (
-        "area",
-        r"\b(?:land|area|square|m2|hectares?|grunt\w*|ziemi\w*|powierzchni\w*|hektar\w*|dat|"
-        r"dien tich|met vuong)\b",
-    ),
-    ("percent", r"(?:%|\bpercent\w*|\bprocent\w*|\bodset\w*|\bphan tram|\bty le)"),
-]
 _LABELS = {
     "en": {"none": "not stated", "most": "most", "least": "least", "total": "total"},
     "pl": {"none": "brak danych", "most": "najwięcej", "least": "najmniej", "total": "łącznie"},
@@ -83,26 +68,6 @@ _OTHER_UNITS = {
     "pl": "inne jednostki, nie dodano: {units}",
     "vi": "đơn vị khác, không cộng: {units}",
 }
-
-
-def asked_unit(question: str) -> str:
-    """What kind of figure a question asks for: money, area, percent or count (word lists
-    of each language: the answer-type cue, as "how many" is for single answers)."""
-    from indexing.text import fold
-
-    folded = fold(question)
-    return next((kind for kind, p in _ASKS if re.search(p, folded)), "count")
-
-
-def unit_kind(unit: str) -> str:
-    """The kind of a stored unit: money, area, percent, length or count."""
-    if unit in _CURRENCIES:
-        return "money"
-    if unit in _AREAS:
-        return "area"
-    if unit == "%":
-        return "percent"
-    return "length" if unit == "km" else "count"
 
 
 @dataclass

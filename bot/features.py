@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.figures import NUMBER, asks_for_quantity, asks_for_year, normalise_number
+from bot.figures import (
+    NUMBER,
+    asked_unit,
+    asks_for_quantity,
+    asks_for_year,
+    normalise_number,
+    unit_kind,
+)
 from indexing import lexical
 from indexing.embeddings import Embedder
 
@@ -35,6 +42,7 @@ SENTENCE_FEATURES = (
     "title_lex",
     "numbers",
     "figure_for_quantity",
+    "unit_for_quantity",
     "date_for_when",
     "name_for_who",
     "prev_lex",
@@ -109,6 +117,8 @@ class QuestionInfo:
     wants_figure: bool
     wants_date: bool
     wants_name: bool
+    #: For a figure question, the kind of figure it names: money, area, percent or count.
+    wants_unit: str = ""
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -129,7 +139,15 @@ def analyse(question: str) -> QuestionInfo:
         wants_figure=asks_for_quantity(question),
         wants_date=asks_for_year(question),
         wants_name=asks_for_name(question, language),
+        # Names out first: "Duy Tien" is not Vietnamese "tiền" (money).
+        wants_unit=asked_unit(_without(question, spans)) if asks_for_quantity(question) else "",
     )
+
+
+def _without(text: str, spans: list[lexical.NameSpan]) -> str:
+    for span in sorted(spans, key=lambda s: -s.start):
+        text = text[: span.start] + " " + text[span.end :]
+    return text
 
 
 def _unique(items: list[frozenset[str]]) -> list[frozenset[str]]:
@@ -239,6 +257,7 @@ def sentence_table(question: QuestionInfo, paragraphs: list[CandidateParagraph])
             dense = p.similarities[j]
             lex = lexes[j]
             names = _share(question.names, vocabulary)
+            figures = figures_of(sentence, question, p.language) if question.wants_figure else []
             numbers = (
                 sum(1 for n in question.numbers if n in vocabulary) / len(question.numbers)
                 if question.numbers
@@ -259,8 +278,10 @@ def sentence_table(question: QuestionInfo, paragraphs: list[CandidateParagraph])
                     title_names,
                     title_lex,
                     numbers,
+                    float(bool(figures)),
                     float(
-                        question.wants_figure and bool(figures_of(sentence, question, p.language))
+                        question.wants_unit not in ("", "count")
+                        and any(_kind_of(sentence, f) == question.wants_unit for f in figures)
                     ),
                     float(question.wants_date and _has_date(sentence)),
                     float(
@@ -397,7 +418,17 @@ def _contrast(embedder: Embedder) -> np.ndarray:
     return _CONTRAST[key]
 
 
-FIGURE_FEATURES = ("near", "after", "before", "order", "written", "year", "question_number")
+FIGURE_FEATURES = (
+    "near",
+    "after",
+    "before",
+    "order",
+    "written",
+    "year",
+    "question_number",
+    "unit_match",
+    "unit_clash",
+)
 
 
 @dataclass(frozen=True)
@@ -408,6 +439,15 @@ class FigureCandidate:
     end: int
     text: str
     written: bool
+
+
+def _kind_of(sentence: str, figure: FigureCandidate) -> str:
+    """money, area, percent, length or count: the kind of unit a candidate figure has."""
+    from indexing.figures import unit_after
+
+    number = None if figure.written else NUMBER.match(sentence, figure.start)
+    end = number.end() if number else figure.end
+    return unit_kind(unit_after(sentence, figure.start, end))
 
 
 def figures_of(sentence: str, question: QuestionInfo, language: str) -> list[FigureCandidate]:
@@ -447,6 +487,8 @@ def figure_rows(
 
         digits = None if figure.written else NUMBER.match(figure.text)
         value = normalise_number(digits.group(0)) if digits else ""
+        kind = _kind_of(sentence, figure)
+        asked = question.wants_unit or "count"
         rows.append(
             [
                 share(before + after),
@@ -456,6 +498,8 @@ def figure_rows(
                 float(figure.written),
                 float(bool(_YEAR.fullmatch(value))),
                 float(value in question.numbers),
+                float(asked != "count" and kind == asked),
+                float(kind != asked),
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(FIGURE_FEATURES))

@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 
 from indexing.figures import NUMBER, Figure, figures_in, normalise_number, numbers_in
+from indexing.text import fold
 
 __all__ = [
     "NUMBER",
     "Figure",
     "asks_for_quantity",
+    "asked_unit",
     "asks_for_year",
     "figures_in",
     "normalise_number",
     "numbers_in",
     "quantity_target",
+    "unit_kind",
 ]
 
 QUANTITY = re.compile(
@@ -60,3 +63,39 @@ def quantity_target(question: str) -> str | None:
         if match and match.group(1).strip():
             return match.group(1).strip()
     return None
+
+
+_CURRENCIES = {"VND", "PLN", "USD", "EUR"}
+_AREAS = {"m2", "ha"}
+_ASKS = [
+    (
+        "money",
+        r"\b(?:money|funds?|fund|budget|cost|spent|spend|contribut\w*|donat\w* money|vnd|dong|"
+        r"pieniadz\w*|pieniedzy|kwot\w*|budzet\w*|srodk\w*|zlot\w*|przekazal\w*|tien|kinh phi|"
+        r"ngan sach|von|dong gop)\b",
+    ),
+    (
+        "area",
+        r"\b(?:land|area|square|m2|hectares?|grunt\w*|ziemi\w*|powierzchni\w*|hektar\w*|dat|"
+        r"dien tich|met vuong)\b",
+    ),
+    ("percent", r"(?:%|\bpercent\w*|\bprocent\w*|\bodset\w*|\bphan tram|\bty le)"),
+]
+
+
+def asked_unit(question: str) -> str:
+    """What kind of figure a question asks for: money, area, percent or count (word lists
+    of each language: the answer-type cue, as "how many" is for single answers)."""
+    folded = fold(question)
+    return next((kind for kind, p in _ASKS if re.search(p, folded)), "count")
+
+
+def unit_kind(unit: str) -> str:
+    """The kind of a stored unit: money, area, percent, length or count."""
+    if unit in _CURRENCIES:
+        return "money"
+    if unit in _AREAS:
+        return "area"
+    if unit == "%":
+        return "percent"
+    return "length" if unit == "km" else "count"

@@ -145,6 +145,14 @@ def _unit_and_thing(after: str) -> tuple[str, str, float, int]:
     return unit, thing, scale, used
 
 
+def unit_after(sentence: str, start: int, end: int) -> str:
+    """The unit of the figure written at `sentence[start:end]` ("" for a count): a "%" of
+    its own, or the unit words after it ("1,5 miliarda VND" -> "VND")."""
+    if sentence[start:end].rstrip().endswith("%"):
+        return "%"
+    return _unit_and_thing(sentence[end : end + 80])[0]
+
+
 def mentions(sentence: str, language: str) -> list[Mention]:
     """Every figure of a sentence that is not a year or a date, digits and number words,
     with its normalised value and unit."""

@@ -79,6 +79,22 @@ def test_figures_across_languages_and_districts(qa, question, figure, source) ->
     assert_honest(result, qa.store)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much land did residents of Duy Tien give up for widening commune roads?",
+        "Ile gruntu oddali mieszkańcy Duy Tien pod poszerzenie dróg?",
+        "Người dân Duy Tiên hiến bao nhiêu đất để mở rộng đường?",
+    ],
+)
+def test_the_asked_kind_of_figure_leads(qa, question) -> None:  # noqa: ANN001
+    """Land is answered with the square metres, not the money or the models beside them."""
+    result = qa.answer(question)
+    assert result.answer.startswith("**4200**"), result.answer
+    assert result.citations[0].source == "duy-tien-2023.txt"
+    assert_honest(result, qa.store)
+
+
 def test_non_numeric_answer_is_verbatim(qa) -> None:  # noqa: ANN001
     result = qa.answer("How was the work on democracy carried out in Kim Bang?")
     assert result.answered

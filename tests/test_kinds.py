@@ -133,3 +133,51 @@ def test_table_is_aligned_and_fits_telegram_messages() -> None:
     assert all(len(m) <= 4096 for m in messages)
     assert all(m.count("<pre>") == m.count("</pre>") for m in messages)
     assert "→ most" in messages[-1]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "unit"),
+    [
+        ("Mieszkańcy przekazali 1,5 miliarda VND na drogi.", "1,5", "VND"),
+        ("Oddali 4200 metrów kwadratowych gruntu.", "4200", "m2"),
+        ("Ubóstwo spadło do 2,1% w 2023 roku.", "2,1%", "%"),
+        ("Powielono 109 modeli mobilizacji.", "109", ""),
+    ],
+)
+def test_unit_after_a_figure(sentence: str, figure: str, unit: str) -> None:
+    from indexing.figures import unit_after
+
+    start = sentence.index(figure)
+    assert unit_after(sentence, start, start + len(figure)) == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much land did residents of Duy Tien give up?", "area"),
+        ("Ile gruntu oddali mieszkańcy Duy Tien?", "area"),
+        ("Người dân Duy Tiên đóng góp bao nhiêu tiền?", "money"),
+        ("How many models were replicated?", "count"),
+        ("What was the capital of Poland?", ""),  # not a figure question
+    ],
+)
+def test_figure_questions_name_the_kind_of_figure(question: str, kind: str) -> None:
+    from bot.features import analyse
+
+    assert analyse(question).wants_unit == kind
+
+
+def test_figure_features_tell_the_asked_unit() -> None:
+    from bot.features import FIGURE_FEATURES, analyse, figure_rows, figures_of
+
+    sentence = (
+        "Mieszkańcy przekazali 1,5 miliarda VND i oddali 4200 metrów kwadratowych gruntu "
+        "pod poszerzenie dróg gminnych."
+    )
+    question = analyse("Ile gruntu oddali mieszkańcy Duy Tien?")
+    figures = figures_of(sentence, question, "pl")
+    rows = figure_rows(sentence, figures, question, "pl")
+    match, clash = FIGURE_FEATURES.index("unit_match"), FIGURE_FEATURES.index("unit_clash")
+    by_text = {f.text.split()[0]: row for f, row in zip(figures, rows, strict=True)}
+    assert (by_text["4200"][match], by_text["4200"][clash]) == (1.0, 0.0)
+    assert (by_text["1,5"][match], by_text["1,5"][clash]) == (0.0, 1.0)
