@@ -124,8 +124,9 @@ def test_twenty_random_kills_converge(tmp_path: Path) -> None:
     import random
 
     corpus = tmp_path / "corpus"
-    # Enough paragraphs that embedding, not start-up, is most of a run.
-    write_corpus(corpus, reports=5, paragraphs=20)
+    # Twice the paragraphs of the test above: a run first spends seconds loading the model and
+    # the language libraries, and with 20 a report only 8 of 20 random kills landed mid-write.
+    write_corpus(corpus, reports=5, paragraphs=40)
     seconds = run_to_end(corpus, tmp_path / "clean")
     clean = snapshot(settings_for(corpus, tmp_path / "clean"))
     rng = random.Random(20)
