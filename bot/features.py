@@ -130,17 +130,18 @@ def analyse(question: str) -> QuestionInfo:
         for span in spans
         for forms in lexical.terms(question[span.start : span.end], language)
     ]
+    wants_figure = asks_for_quantity(question)
     return QuestionInfo(
         text=question,
         language=language,
         terms=_unique(lexical.terms(question, language)),
         names=_unique(name_terms),
         numbers={normalise_number(m.group(0)) for m in NUMBER.finditer(question)},
-        wants_figure=asks_for_quantity(question),
+        wants_figure=wants_figure,
         wants_date=asks_for_year(question),
         wants_name=asks_for_name(question, language),
         # Names out first: "Duy Tien" is not Vietnamese "tiền" (money).
-        wants_unit=asked_unit(_without(question, spans)) if asks_for_quantity(question) else "",
+        wants_unit=asked_unit(_without(question, spans)) if wants_figure else "",
     )
 
 
@@ -447,7 +448,7 @@ def _kind_of(sentence: str, figure: FigureCandidate) -> str:
 
     number = None if figure.written else NUMBER.match(sentence, figure.start)
     end = number.end() if number else figure.end
-    return unit_kind(unit_after(sentence, figure.start, end))
+    return unit_kind(unit_after(sentence, end))
 
 
 def figures_of(sentence: str, question: QuestionInfo, language: str) -> list[FigureCandidate]:

@@ -145,11 +145,9 @@ def _unit_and_thing(after: str) -> tuple[str, str, float, int]:
     return unit, thing, scale, used
 
 
-def unit_after(sentence: str, start: int, end: int) -> str:
-    """The unit of the figure written at `sentence[start:end]` ("" for a count): a "%" of
-    its own, or the unit words after it ("1,5 miliarda VND" -> "VND")."""
-    if sentence[start:end].rstrip().endswith("%"):
-        return "%"
+def unit_after(sentence: str, end: int) -> str:
+    """The unit of the figure whose number ends at `end` ("" for a count), read from the
+    words after it as `mentions` reads them ("1,5 miliarda VND" -> "VND", "2,1%" -> "%")."""
     return _unit_and_thing(sentence[end : end + 80])[0]
 
 
