@@ -152,23 +152,126 @@ def without_answers(articles: list[Article]) -> tuple[list[Article], list[Questi
     return kept, asked
 
 
+def without_answer_sentences(articles: list[Article]) -> tuple[list[Article], list[Question]]:
+    """The near miss: for one question per paragraph whose gold answer stands in exactly one
+    sentence of its article (and nowhere else in it), that sentence deleted and the rest of
+    the paragraph kept; every article is kept, and those questions are asked."""
+    from indexing.text import split_sentences
+
+    kept, asked = [], []
+    for article in articles:
+        paragraphs = list(article.paragraphs)
+        whole = _folded(" ".join(article.paragraphs))
+        done: set[int] = set()
+        for q in article.questions:
+            if q.paragraph is None or q.paragraph in done or not q.answers:
+                continue
+            sentences = split_sentences(paragraphs[q.paragraph])
+            answers = {_folded(a) for a in q.answers if a.strip()}
+            holding = [s for s in sentences if any(a in _folded(s) for a in answers)]
+            if len(holding) != 1:
+                continue
+            inside = _folded(holding[0])
+            if any(whole.count(a) != inside.count(a) for a in answers if a in whole):
+                continue  # the answer stands elsewhere in the article too
+            rest = " ".join(s for s in sentences if s is not holding[0]).strip()
+            if not rest:
+                continue  # a one-sentence paragraph: that is "absent", not a near miss
+            paragraphs[q.paragraph] = rest
+            done.add(q.paragraph)
+            asked.append(q)
+        kept.append(Article(article.id, article.title, paragraphs, []))
+    return kept, asked
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+#: Articles indexed alone in the one-report corpora, and the questions of other articles
+#: asked of each.
+SOLO_ARTICLES = 4
+SOLO_OFF_TOPIC = 24
+
+
+def solo_sets(articles: list[Article]) -> list[tuple[Article, list[Question]]]:
+    """One-report corpora: a few articles spread over the set, each with SOLO_OFF_TOPIC
+    questions of other articles (spread over them), all of which must be refused."""
+    step = max(1, len(articles) // SOLO_ARTICLES)
+    chosen = articles[step // 2 :: step][:SOLO_ARTICLES]
+    out = []
+    for article in chosen:
+        others = [q for a in articles if a.id != article.id for q in a.questions]
+        stride = max(1, len(others) // SOLO_OFF_TOPIC)
+        out.append((article, others[::stride][:SOLO_OFF_TOPIC]))
+    return out
+
+
+def named_elsewhere(articles: list[Article], left_out: set[str], language: str) -> list[Question]:
+    """Questions of indexed articles whose name (a capitalised run) stands in their gold
+    paragraph, with that name swapped for a name from a left-out article's questions that
+    no indexed report contains: asked over the index without the left-out articles, the
+    reports do not say."""
+    from indexing.lexical import names
+
+    indexed = [a for a in articles if a.id not in left_out]
+    corpus = _folded(" ".join(p for a in indexed for p in [a.title, *a.paragraphs]))
+    foreign: list[str] = []
+    for article in articles:
+        if article.id in left_out:
+            for q in article.questions:
+                for span in names(q.text, language):
+                    name = q.text[span.start : span.end]
+                    if len(name) > 2 and _folded(name) not in corpus and name not in foreign:
+                        foreign.append(name)
+    if not foreign:
+        return []
+    out: list[Question] = []
+    for article in indexed:
+        for q in article.questions:
+            if q.paragraph is None:
+                continue
+            gold = _folded(article.paragraphs[q.paragraph])
+            spans = [s for s in names(q.text, language) if _folded(q.text[s.start : s.end]) in gold]
+            if not spans:
+                continue
+            span = spans[0]
+            swapped = foreign[len(out) % len(foreign)]
+            text = q.text[: span.start] + swapped + q.text[span.end :]
+            out.append(Question(f"{q.id}-named", q.article, text, q.answers, None, None))
+    return out
+
+
 def configurations(
     articles: list[Article],
     folder: Path,
     embedder,  # noqa: ANN001
     exact: bool = False,
+    language: str = "en",
 ) -> Iterator[tuple[str, IndexedSet, list[Question]]]:
     """("full", everything indexed, every question); ("out:f", fold f left out, the
-    questions of fold f) for each fold; ("absent", answering paragraphs removed, the
-    questions they answered)."""
+    questions of fold f) for each fold, and after fold 0 ("named", the same index, indexed
+    articles' questions with their name swapped for one no report has); ("absent",
+    answering paragraphs removed, the questions they answered); ("removed", answering
+    sentences removed, their questions); ("solo:k", one article indexed alone, its own
+    questions and off-topic ones). `language` is the questions' language."""
     indexed = index_set(articles, folder / "full", embedder, exact)
     yield "full", indexed, [q for a in articles for q in a.questions]
     for fold in range(FOLDS):
         kept = [a for i, a in enumerate(articles) if i % FOLDS != fold]
         left = [q for i, a in enumerate(articles) if i % FOLDS == fold for q in a.questions]
-        yield f"out:{fold}", index_set(kept, folder / f"out{fold}", embedder, exact), left
+        out_set = index_set(kept, folder / f"out{fold}", embedder, exact)
+        yield f"out:{fold}", out_set, left
+        if fold == 0:
+            missing = {a.id for i, a in enumerate(articles) if i % FOLDS == fold}
+            yield "named", out_set, named_elsewhere(articles, missing, language)
     reduced, asked = without_answers(articles)
     yield "absent", index_set(reduced, folder / "absent", embedder, exact), asked
+    near, asked = without_answer_sentences(articles)
+    yield "removed", index_set(near, folder / "removed", embedder, exact), asked
+    for k, (article, off_topic) in enumerate(solo_sets(articles)):
+        alone = index_set([article], folder / f"solo{k}", embedder, exact)
+        yield f"solo:{k}", alone, [*article.questions, *off_topic]
 
 
 def answer_in(text: str, question: Question) -> bool:

@@ -13,6 +13,13 @@ indexer; every question is answered by `QA.answer` (extractive, offline).
   index, answered "the reports don't say";
 - answer-removed refused: every article re-indexed without its odd-numbered paragraphs,
   the questions those paragraphs answered (same report, same topic, the fact absent);
+- sentence-removed refused: the near miss. For one question per paragraph whose gold
+  answer stands in exactly one sentence of its article, that sentence deleted and the rest
+  of the paragraph kept; the whole set indexed; the question asked;
+- solo: a few articles each indexed alone, asked their own questions (answer) and 24
+  questions of other articles (off-topic refused);
+- named elsewhere refused: questions whose name stands in their gold paragraph, the name
+  swapped for one from a left-out article that no indexed report contains;
 - unanswerable refused: PoQuAD's questions that its text does not answer;
 - dense hit@1: the baseline of the same run, plain dense retrieval over whole paragraphs
   with the same e5-small-q4 (passage/query prefixes, no title, no heuristics);
@@ -44,7 +51,10 @@ from benchmarks.qa_runs import (  # noqa: E402
     answer_in,
     articles_for,
     index_set,
+    named_elsewhere,
     shared_embedder,
+    solo_sets,
+    without_answer_sentences,
     without_answers,
 )
 from bot.kinds import SINGLE  # noqa: E402
@@ -105,9 +115,23 @@ def run_pair(pair: str, folder: Path, embedder, limit: int | None = None) -> dic
     left = [q for i, a in enumerate(articles) if i % FOLDS == 0 for q in a.questions]
     out_set = index_set(kept, folder / "out", embedder)
     out_refused = [not out_set.qa.answer(q.text).answered for q in left]
+    missing = {a.id for i, a in enumerate(articles) if i % FOLDS == 0}
+    swapped = named_elsewhere(articles, missing, pair.split("/")[0])
+    named_refused = [not out_set.qa.answer(q.text).answered for q in swapped]
     reduced, removed = without_answers(articles)
     absent_set = index_set(reduced, folder / "absent", embedder)
     absent_refused = [not absent_set.qa.answer(q.text).answered for q in removed]
+    near, asked = without_answer_sentences(articles)
+    near_set = index_set(near, folder / "removed", embedder)
+    removed_refused = [not near_set.qa.answer(q.text).answered for q in asked]
+    solo_answers, solo_refused = [], []
+    for k, (article, off_topic) in enumerate(solo_sets(articles)):
+        alone = index_set([article], folder / f"solo{k}", embedder)
+        for q in article.questions:
+            if q.paragraph is not None:
+                result = alone.qa.answer(q.text)
+                solo_answers.append(result.answered and answer_in(lead_of(result.answer), q))
+        solo_refused += [not alone.qa.answer(q.text).answered for q in off_topic]
     figures = {
         "questions": len(answers),
         "answer": np.mean(answers),
@@ -115,6 +139,10 @@ def run_pair(pair: str, folder: Path, embedder, limit: int | None = None) -> dic
         "false_refusals": np.mean(refused),
         "out_refused": np.mean(out_refused),
         "absent_refused": np.mean(absent_refused),
+        "removed_refused": np.mean(removed_refused) if removed_refused else None,
+        "solo_answer": np.mean(solo_answers) if solo_answers else None,
+        "solo_refused": np.mean(solo_refused) if solo_refused else None,
+        "named_refused": np.mean(named_refused) if named_refused else None,
         "impossible_refused": np.mean(impossible) if impossible else None,
         "dense_hit1": dense_baseline(articles, embedder),
         "other_kind": np.mean(misread),
@@ -132,17 +160,24 @@ def table(results: dict[str, dict]) -> list[str]:
     """The README's table."""
     lines = [
         "| pair (questions/reports) | questions | answer | cite@1 | dense hit@1 (baseline) "
-        "| false refusals | out-of-index refused | answer-removed refused | unanswerable refused "
+        "| false refusals | out-of-index refused | answer-removed refused "
+        "| sentence-removed refused | solo: answer | solo: off-topic refused "
+        "| named elsewhere refused | unanswerable refused "
         "| read as another kind | median length | p50 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def cell(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
     for pair, r in results.items():
-        imp = "—" if r["impossible_refused"] is None else f"{r['impossible_refused']:.2f}"
         lines.append(
             f"| {pair} | {r['questions']} | **{r['answer']:.3f}** | **{r['cite1']:.3f}** | "
             f"{r['dense_hit1']:.3f} | {r['false_refusals']:.3f} | {r['out_refused']:.2f} | "
-            f"{r['absent_refused']:.2f} | {imp} | {r.get('other_kind', 0.0):.3f} "
-            f"| {r['length']:.0f} | {r['p50_ms']:.0f} |"
+            f"{r['absent_refused']:.2f} | {cell(r.get('removed_refused'))} | "
+            f"{cell(r.get('solo_answer'))} | {cell(r.get('solo_refused'))} | "
+            f"{cell(r.get('named_refused'))} | {cell(r['impossible_refused'])} | "
+            f"{r.get('other_kind', 0.0):.3f} | {r['length']:.0f} | {r['p50_ms']:.0f} |"
         )
     return lines
 
