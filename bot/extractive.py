@@ -32,7 +32,6 @@ from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
 from indexing.lexical import reply_language
-from indexing.words import WordVectors
 
 #: A sentence of the answering paragraph is a list item too when the sentence model finds it
 #: at least this likely relative to the best (the runner-up curve of README, "Answering").
@@ -76,10 +75,7 @@ class ExtractiveAnswerer:
         `match`, `focus` and `optional` stand in for `figure_target_match`, `focus_match`
         and `optional_evidence` when given."""
         assert retrieval.table is not None
-        chosen = row if row is not None else answering_row(retrieval)
-        paragraph = retrieval.table.index[
-            chosen if chosen is not None else int(np.argmax(retrieval.scores))
-        ][0]
+        paragraph = retrieval.table.index[evidence_row_of(retrieval, row)][0]
         model = self.models.refusal_model(
             retrieval.info.language, retrieval.candidates[paragraph].language
         )
@@ -247,18 +243,19 @@ def evidence_row(
     `OPTIONAL_FEATURES` only those `needed` names are computed (all when None), unless
     `optional` gives them."""
     assert retrieval.table is not None
-    if row is None:
-        row = answering_row(retrieval)
-    if row is None:
-        row = int(np.argmax(retrieval.scores))
-    paragraph, sentence = retrieval.table.index[row]
+    paragraph, sentence = retrieval.table.index[evidence_row_of(retrieval, row)]
     candidate = retrieval.candidates[paragraph]
     if match is None:
         match = figure_target_match(
             retrieval.info, candidate.sentences[sentence], candidate.language, embedder
         )
     if focus is None and (needed is None or set(FOCUS_FEATURES) & set(needed)):
-        focus = _focus_of(retrieval, row, word_vectors(embedder))
+        focus = focus_match(
+            retrieval.info,
+            candidate.sentences[sentence],
+            candidate.language,
+            word_vectors(embedder),
+        )
     if optional is None:
         optional = optional_evidence(
             retrieval.info,
@@ -278,18 +275,12 @@ def evidence_row(
     )
 
 
-def _focus_of(
-    retrieval: Retrieval, row: int | None, words: WordVectors
-) -> tuple[float, float, float]:
-    """`focus_match` of the answering sentence (`row`, as `evidence_row` picks it)."""
-    assert retrieval.table is not None
+def evidence_row_of(retrieval: Retrieval, row: int | None = None) -> int:
+    """The sentence the refusal evidence is about: `row`, by default `answering_row`'s
+    choice, or the best-scored sentence when it has none."""
     if row is None:
         row = answering_row(retrieval)
-    if row is None:
-        row = int(np.argmax(retrieval.scores))
-    paragraph, sentence = retrieval.table.index[row]
-    candidate = retrieval.candidates[paragraph]
-    return focus_match(retrieval.info, candidate.sentences[sentence], candidate.language, words)
+    return int(np.argmax(retrieval.scores)) if row is None else row
 
 
 def _quotes(text: str, sentences: list[str]) -> list[str]:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Sequence
+from itertools import groupby
+from operator import itemgetter
 
 import numpy as np
 
 from indexing.lexical import words
-from indexing.text import fold
 
 #: Longest stop-word phrase matched, in words (Vietnamese "biết bao nhiêu").
 _LONGEST = 4
@@ -59,17 +60,8 @@ def _content_runs(text: str, language: str, skip_names: bool) -> list[list[str]]
         figure = any(ch.isdigit() for ch in token) or len(token) < 2
         if figure or (skip_names and i > 0 and token[:1].isupper()):
             keep[i] = False
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for word, kept in zip(lowered, keep, strict=True):
-        if kept:
-            current.append(word)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
+    pairs = zip(lowered, keep, strict=True)
+    return [[w for w, _ in run] for kept, run in groupby(pairs, key=itemgetter(1)) if kept]
 
 
 def content_words(text: str, language: str, skip_names: bool = False) -> list[str]:
@@ -137,8 +129,3 @@ def stand_out(question_words: np.ndarray, sentence_words: np.ndarray) -> np.ndar
         return np.zeros(len(question_words))
     similarity = question_words @ sentence_words.T
     return similarity.max(axis=1) - similarity.mean(axis=1)
-
-
-def same_word(a: str, b: str) -> bool:
-    """Whether two words are one, accents aside (names and borrowed words across languages)."""
-    return fold(a) == fold(b)
