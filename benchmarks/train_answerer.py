@@ -36,7 +36,7 @@ from benchmarks.qa_runs import (  # noqa: E402
     configurations,
     shared_embedder,
 )
-from bot.extractive import answering_row, evidence_row, unmentioned_names  # noqa: E402
+from bot.extractive import answering_row, evidence_row  # noqa: E402
 from bot.features import (  # noqa: E402
     FIGURE_FEATURES,
     FOCUS_FEATURES,
@@ -45,6 +45,7 @@ from bot.features import (  # noqa: E402
     figure_rows,
     figures_of,
 )
+from bot.names import unmentioned_names  # noqa: E402
 from bot.retrieval import Retrieval  # noqa: E402
 from bot.selection import WEIGHTS, AnswerModels, LogisticModel  # noqa: E402
 
@@ -229,7 +230,7 @@ def collect(
                     correct=correct,
                     gold=in_gold,
                     figure_groups=figure_groups,
-                    unmentioned=bool(unmentioned_names(retrieval)),
+                    unmentioned=bool(unmentioned_names(retrieval.info, retrieval.candidates)),
                 )
             )
     return out

@@ -135,15 +135,14 @@ class AcrossReports:
         The refusal model's weight on it is near zero (-0.02, standardised), while measuring
         it embeds the words at each report's figures: seconds per question over a thousand
         reports. At its average it moves no report's evidence."""
-        model = self.models.refusal
-        return float(model.mean[model.features.index("target_match")])
+        return self._averages(("target_match",))[0]
 
-    def _averages(self, features: tuple[str, ...]) -> tuple[float, float, float]:
+    def _averages(self, features: tuple[str, ...]) -> tuple[float, ...]:
         """Costly refusal features at their training averages, for the same reason: the
         focus words embed every report's figure sentence's words, the second model encodes
         each (milliseconds a report, seconds over a thousand)."""
         model = self.models.refusal
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             float(model.mean[model.features.index(f)]) if f in model.features else 0.0
             for f in features
         )
@@ -342,8 +341,8 @@ class AcrossReports:
             found.retrieval,
             found.row,
             self._average_match,
-            self._averages(FOCUS_FEATURES),
-            self._averages(OPTIONAL_FEATURES),
+            self._averages(FOCUS_FEATURES),  # type: ignore[arg-type]
+            self._averages(OPTIONAL_FEATURES),  # type: ignore[arg-type]
         )
         p, _ = found.retrieval.table.index[found.row]  # type: ignore[union-attr]
         language = found.retrieval.candidates[p].language

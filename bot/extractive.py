@@ -27,7 +27,7 @@ from bot.features import (
 )
 from bot.language import not_in_reports
 from bot.models import Answer
-from bot.names import unmentioned_names as names_missing
+from bot.names import unmentioned_names
 from bot.retrieval import Retrieval
 from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
@@ -75,7 +75,8 @@ class ExtractiveAnswerer:
         `match`, `focus` and `optional` stand in for `figure_target_match`, `focus_match`
         and `optional_evidence` when given."""
         assert retrieval.table is not None
-        paragraph = retrieval.table.index[evidence_row_of(retrieval, row)][0]
+        row = evidence_row_of(retrieval, row)
+        paragraph = retrieval.table.index[row][0]
         model = self.models.refusal_model(
             retrieval.info.language, retrieval.candidates[paragraph].language
         )
@@ -93,7 +94,7 @@ class ExtractiveAnswerer:
         if best is None:  # a "how many" question, and no candidate sentence holds a figure
             return refusal(question, self._unmentioned(retrieval))
         if NAME_RULE:
-            missing = unmentioned_names(retrieval)
+            missing = unmentioned_names(retrieval.info, retrieval.candidates)
             if missing:  # the question is about a place or person no candidate report names
                 return refusal(question, missing)
         paragraph_at, sentence_at = table.index[best]
@@ -180,7 +181,7 @@ class ExtractiveAnswerer:
     def _unmentioned(retrieval: Retrieval) -> list[str]:
         """Names of the question that no candidate paragraph contains, as written (across
         languages too, for the reply: "… do not mention Ba Dinh")."""
-        return names_missing(retrieval.info, retrieval.candidates, across=True)
+        return unmentioned_names(retrieval.info, retrieval.candidates, across=True)
 
 
 #: Refuse when the question names something (a capitalised run past its start: a place, a
@@ -189,12 +190,6 @@ class ExtractiveAnswerer:
 #: model weighs it instead). Measured on the public sets in the README ("Answer quality",
 #: the name rule's row of the ablation).
 NAME_RULE = True
-
-
-def unmentioned_names(retrieval: Retrieval) -> list[str]:
-    """The question's names, as written, that no candidate paragraph or report title
-    mentions (`bot.names`)."""
-    return names_missing(retrieval.info, retrieval.candidates)
 
 
 def answering_row(retrieval: Retrieval) -> int | None:

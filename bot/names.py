@@ -38,25 +38,27 @@ def unmentioned_names(
     name rule refuses then); else only with `across`, and only the words written alike in
     every language (the refusal model weighs that as evidence: measured on the public
     sets, translations spell too many such names their own way for a rule)."""
-    if not candidates:
+    spans = names(info.text, info.language)
+    same_language = any(c.language == info.language for c in candidates)
+    if not spans or not candidates or not (same_language or across):
         return []
     seen = frozenset().union(*(c.vocabulary | c.title_vocabulary for c in candidates))
-    spelt = _spellings(tuple(c.text for c in candidates) + tuple(c.title for c in candidates))
-    same_language = any(c.language == info.language for c in candidates)
-    if not same_language and not across:
-        return []
-    latin = _latin(" ".join(c.text for c in candidates[:3]))
+    texts = tuple(c.text for c in candidates) + tuple(c.title for c in candidates)
+    latin = not same_language and _latin(" ".join(c.text for c in candidates[:3]))
     missing = []
-    for span in names(info.text, info.language):
+    for span in spans:
         written = info.text[span.start : span.end]
         forms = terms(written, info.language)
         unmatched = [
             word
             for word, word_forms in zip(words(written), forms, strict=False)
             # Acronyms and Roman numerals ("UN", "XIX") are spelt out as often as not.
-            if not word.isupper() and not word_forms & seen and not _near(fold(word), spelt)
+            if not word.isupper()
+            and not word_forms & seen
+            and not _near(fold(word), _spellings(texts))
         ]
         if not same_language:
+            # Across languages only a word written alike in every language says anything.
             unmatched = [w for w in unmatched if latin and _latin(w) and _foreign(w, info.language)]
         if unmatched:
             missing.append(written)

@@ -109,11 +109,11 @@ class WordVectors:
                 if (role, word) in self._cache:
                     found[word] = self._cache[(role, word)]
         missing = [w for w in dict.fromkeys(items) if w not in found]
-        new: dict[str, np.ndarray] = {}
         if missing:
-            new = dict(zip(missing, self._embed[role](missing), strict=True))
-        if new:
-            new = {w: np.asarray(v, dtype=np.float32) for w, v in new.items()}
+            embedded = self._embed[role](missing)
+            new = {
+                w: np.asarray(v, dtype=np.float32) for w, v in zip(missing, embedded, strict=True)
+            }
             with self._lock:
                 if len(self._cache) + len(new) > self._limit:
                     self._cache.clear()
