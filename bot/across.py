@@ -13,10 +13,13 @@ Figures are added or ranked only within one unit; a different unit is shown, nev
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -33,22 +36,37 @@ from bot.features import (
     figures_of,
     sentence_table,
 )
-from bot.figures import asked_unit, unit_kind
-from bot.kinds import Reading, single_report_question
+from bot.figures import asked_unit, quantity_target, unit_kind
+from bot.kinds import ACROSS, Reading, classify, single_report_question
 from bot.models import Answer, Citation, TableRow
 from bot.overview import named_reports
 from bot.retrieval import Retrieval
-from bot.selection import AnswerModels
+from bot.selection import AnswerModels, LogisticModel
 from indexing import lexical
 from indexing.embeddings import Embedder
 from indexing.figures import Mention
 from indexing.store import ReportEntry, Store, StoredParagraph
+from indexing.text import fold
 
 #: Paragraphs of each report given to the sentence model: the best-matching ones that
 #: hold figures.
 PER_REPORT = 8
 #: At most this many rows in an answer (Telegram's 4,096 characters hold about 60).
 MAX_ROWS = 50
+#: Words after a figure embedded as the thing it counts.
+THING_WORDS = 4
+#: Figure words kept embedded in memory.
+THING_CACHE = 50_000
+#: Within a sentence, pick the figure whose words match the counted thing asked (the
+#: alternative, the fitted figure model, reads the question's own words only; ablation in
+#: benchmarks/results/train_rows.md).
+FIGURE_BY_THING = True
+#: The row model (`benchmarks/train_rows.py`).
+ROWS = Path(__file__).with_name("data") / "rows.json"
+#: What the row model reads about one report's candidate figure.
+#: Not whether the figure is written in words: the public sets' figure questions are chosen
+#: by a gold answer in digits, so a model would learn that words are never right.
+ROW_FEATURES = ("similarity", "similarity_gap", "thing", "thing_gap", "evidence")
 
 _LABELS = {
     "en": {"none": "not stated", "most": "most", "least": "least", "total": "total"},
@@ -83,6 +101,42 @@ class _Paragraph:
 
 
 @dataclass
+class _Plan:
+    """A question across reports as each report is asked it."""
+
+    entries: dict[str, ReportEntry]
+    sources: list[str]
+    core: str
+    info: QuestionInfo
+    wanted: str
+    language: str
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on the figures ("fewer than 50", "between 50 and 70", "the top 3"), and
+    where it stands in the question."""
+
+    op: str  # "<", "<=", ">", ">=", "between", "top", "bottom"
+    value: float
+    upper: float = 0.0
+    start: int = 0
+    end: int = 0
+    text: str = ""
+
+    def holds(self, value: float) -> bool:
+        """Whether a figure meets the condition (top and bottom are chosen by rank)."""
+        return {
+            "<": value < self.value,
+            "<=": value <= self.value,
+            ">": value > self.value,
+            ">=": value >= self.value,
+            "between": self.value <= value <= self.upper,
+        }.get(self.op, True)
+
+
+@dataclass
 class _Cache:
     key: tuple
     by_source: dict[str, list[_Paragraph]]
@@ -90,13 +144,28 @@ class _Cache:
 
 @dataclass
 class _Candidate:
-    """One report's answering sentence and figure, before the refusal model's verdict."""
+    """One report's answering sentence and figure, before the row model's verdict."""
 
     retrieval: Retrieval
     row: int
     paragraph: StoredParagraph
     sentence: str
     mention: Mention
+    #: e5 similarity of the question and the sentence.
+    similarity: float = 0.0
+    #: e5 similarity of the counted thing asked and the words at the figure.
+    thing: float = 0.0
+
+
+@dataclass
+class Row:
+    """One report's candidate row with the row model's features (the training script reads
+    these too, so the model meets the rows it was fitted on)."""
+
+    source: str
+    candidate: _Candidate
+    stated: Stated
+    features: dict[str, float]
 
 
 @dataclass
@@ -111,6 +180,8 @@ class Stated:
     #: The evidence over the single answer's threshold, and over the table's.
     single: float = 0.0
     table: float = 0.0
+    #: The row model's log-odds that this figure is the report's answer.
+    row: float = 0.0
 
 
 class AcrossReports:
@@ -122,6 +193,8 @@ class AcrossReports:
         self.extractive = ExtractiveAnswerer(embedder, models)
         self._cache: _Cache | None = None
         self._lock = threading.Lock()
+        self._thing_cache: dict[str, np.ndarray] = {}
+        self.row_model: LogisticModel | None = row_model()
 
     @property
     def models(self) -> AnswerModels:
@@ -189,18 +262,90 @@ class AcrossReports:
             self._cache = _Cache(key, by_source)
             return self._cache
 
-    def answer(self, question: str, reading: Reading) -> Answer:
-        """The table of each report's figure, and the most/least or the total."""
+    def plan(self, question: str) -> _Plan:
+        """What each report is asked, of which reports, for which kind of figure."""
         entries = {s: e for s, e in self.store.reports().items() if e.status == "done"}
-        cache = self._paragraphs(entries)
         language = lexical.reply_language(question)
-        labels = _LABELS.get(language, _LABELS["en"])
         named = named_reports(analyse(question), entries)
         sources = named if len(named) >= 2 else sorted(entries)
-        core = single_report_question(question)
-        if len(named) >= 2:  # "Compare Kim Bang and Duy Tien: how many models ...?"
-            core = _without_places(core, [entries[s].place or "" for s in named])
-        if len(re.findall(r"[^\W\d_]{2,}", core)) < 2:  # "Compare", "Which has the most?"
+        condition = read_condition(question)
+        asked = question
+        if condition is not None:  # "fewer than 50" is no part of what each report is asked
+            asked = (question[: condition.start] + question[condition.end :]).strip()
+        core = single_report_question(_after_instruction(asked))
+        places = list(dict.fromkeys(entries[s].place or "" for s in named))
+        if len(places) >= 2:  # "Compare Kim Bang and Duy Tien: how many models ...?"
+            core = _without_places(core, places)
+        # Every report is asked for a figure, whatever words the question uses.
+        info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
+        # Place names are no unit words ("Duy Tien" folds to "tien", Vietnamese for money).
+        wanted = asked_unit(_without_places(core, [e.place or "" for e in entries.values()]))
+        return _Plan(entries, sources, core, info, wanted, language, condition)
+
+    def names_several(self, question: str) -> bool:
+        """Whether a question names two or more places that reports are about ("How many
+        models did Ly Nhan and Kim Bang replicate?": a row for each, not one figure)."""
+        entries = {s: e for s, e in self.store.reports().items() if e.status == "done"}
+        named = named_reports(analyse(question), entries)
+        return len({entries[s].place or s for s in named}) >= 2
+
+    def rows(self, plan: _Plan) -> list[Row]:
+        """Each report's candidate row with the row model's features."""
+        cache = self._paragraphs(plan.entries)
+        vector = self.embedder.embed_query(plan.core)
+        target = self._target_vector(plan.core)
+        picked = {
+            source: found
+            for source in plan.sources
+            if (
+                found := self._candidate(
+                    plan.info, vector, target, cache.by_source.get(source, []), plan.wanted
+                )
+            )
+        }
+        if not picked:
+            return []
+        top_similarity = max(c.similarity for c in picked.values())
+        top_thing = max(c.thing for c in picked.values())
+        rows = []
+        for source, found in picked.items():
+            stated = self._stated(plan.info, found)
+            features = {
+                "similarity": found.similarity,
+                "similarity_gap": found.similarity - top_similarity,
+                "thing": found.thing,
+                "thing_gap": found.thing - top_thing,
+                "evidence": stated.evidence,
+            }
+            rows.append(Row(source, found, stated, features))
+        return rows
+
+    def decide(self, rows: list[Row]) -> dict[str, Stated]:
+        """The rows a table states: those the row model finds more likely right than not,
+        and always the report that answers best when it passes the single answer's
+        threshold (a table is never less willing than a single answer)."""
+        model = self.row_model
+        stated: dict[str, Stated] = {}
+        for row in rows:
+            if model is not None:
+                values = np.asarray([[row.features[f] for f in ROW_FEATURES]])
+                row.stated.row = float(model.logits(model.select(values, ROW_FEATURES))[0])
+            else:  # no row model: the refusal model's table threshold
+                row.stated.row = row.stated.table
+        seed = max(
+            (r for r in rows if r.stated.single >= 0), key=lambda r: r.stated.row, default=None
+        )
+        for row in rows:
+            if row.stated.row >= 0 or row is seed:
+                stated[row.source] = row.stated
+        return stated
+
+    def answer(self, question: str, reading: Reading) -> Answer:
+        """The table of each report's figure, and the most/least or the total."""
+        plan = self.plan(question)
+        entries, sources, language = plan.entries, plan.sources, plan.language
+        labels = _LABELS.get(language, _LABELS["en"])
+        if len(re.findall(r"[^\W\d_]{2,}", plan.core)) < 2:  # "Compare", "Which has most?"
             return Answer(
                 question=question,
                 answer=_WHAT.get(language, _WHAT["en"]),
@@ -208,30 +353,16 @@ class AcrossReports:
                 answerer="none",
                 kind=reading.kind,
             )
-        # Every report is asked for a figure, whatever words the question uses.
-        info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
-        vector = self.embedder.embed_query(core)
-        # Place names are no unit words ("Duy Tien" folds to "tien", Vietnamese for money).
-        wanted = asked_unit(_without_places(core, [e.place or "" for e in entries.values()]))
-        picked = {
-            source: answer
-            for source in sources
-            if (answer := self._candidate(info, vector, cache.by_source.get(source, []), wanted))
-        }
-        found = {source: self._stated(info, f) for source, f in picked.items()}
-        # The report that answers best is held to the single answer's threshold, the others
-        # to the table's stricter one: a table is never less willing than a single answer.
-        seed = max(
-            (f for f in found.values() if f.single >= 0), key=lambda f: f.table, default=None
-        )
-        stated = {source: f for source, f in found.items() if f.table >= 0 or f is seed}
-        units = Counter(s.mention.unit for s in stated.values()).most_common()
+        stated = self.decide(self.rows(plan))
+        units = Counter(base_unit(s.mention.unit) for s in stated.values()).most_common()
         main_unit = units[0][0] if units else ""
         order = sorted(
             sources,
             key=lambda s: (
                 s not in stated,
-                -stated[s].mention.value if s in stated and reading.kind == "compare" else 0.0,
+                -in_base(stated[s].mention.value, stated[s].mention.unit)[0]
+                if s in stated and reading.kind == "compare"
+                else 0.0,
                 s,
             ),
         )
@@ -288,6 +419,8 @@ class AcrossReports:
                 table=rows,
             )
         summary = _result(reading, rows, main_unit, labels, language, len(sources))
+        if plan.condition is not None:
+            summary = _meeting(plan.condition, rows, main_unit, language)
         if summary:
             lines.append(f"→ {summary}")
         return Answer(
@@ -300,7 +433,12 @@ class AcrossReports:
         )
 
     def _candidate(
-        self, info: QuestionInfo, vector: np.ndarray, paragraphs: list[_Paragraph], wanted: str
+        self,
+        info: QuestionInfo,
+        vector: np.ndarray,
+        target: tuple[np.ndarray | None, bool],
+        paragraphs: list[_Paragraph],
+        wanted: str,
     ) -> _Candidate | None:
         """One report's answer to the question, as a single answer from its figure-holding
         paragraphs would pick it (None when no sentence holds a figure of the asked kind)."""
@@ -326,14 +464,23 @@ class AcrossReports:
             return None
         best = max(usable, key=lambda r: scores[r])
         p, j = table.index[best]
-        mention = self._figure(info, chosen[p], j, candidates[p].language, wanted)
-        if mention is None:
+        picked = self._figure(info, chosen[p], j, candidates[p].language, wanted, *target)
+        if picked is None:
             return None
+        mention, thing = picked
         retrieval = Retrieval(
             question=info.text, info=info, contexts=[], candidates=candidates, table=table
         )
         retrieval.scores = scores
-        return _Candidate(retrieval, best, chosen[p].stored, candidates[p].sentences[j], mention)
+        return _Candidate(
+            retrieval,
+            best,
+            chosen[p].stored,
+            candidates[p].sentences[j],
+            mention,
+            similarity=float(candidates[p].similarities[j]),
+            thing=thing,
+        )
 
     def _stated(self, info: QuestionInfo, found: _Candidate) -> Stated:
         """A report's answer with the refusal model's evidence over both thresholds."""
@@ -356,28 +503,98 @@ class AcrossReports:
             table=evidence - self.models.table_threshold(info.language, language),
         )
 
+    def _target_vector(self, core: str) -> tuple[np.ndarray | None, bool]:
+        """The counted thing the question asks about, embedded as a query, and whether the
+        question names one ("how many cylinders"); else the question itself stands in."""
+        counted = quantity_target(core) or _RU_COUNTED.search(core)
+        target = counted if isinstance(counted, str) else counted.group(1) if counted else core
+        if not re.search(r"[^\W\d_]{2,}", target):
+            return None, False
+        return self.embedder.embed_query(target), bool(counted)
+
+    def _things(self, texts: list[str]) -> np.ndarray:
+        """The words at figures, embedded as passages once per process (the same figures come
+        up question after question)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._thing_cache]
+        if missing:
+            for text, v in zip(missing, self.embedder.embed_passages(missing), strict=True):
+                self._thing_cache[text] = np.asarray(v, dtype=np.float32)
+            while len(self._thing_cache) > THING_CACHE:
+                self._thing_cache.pop(next(iter(self._thing_cache)))
+        return np.stack([self._thing_cache[t] for t in texts])
+
     def _figure(
-        self, info: QuestionInfo, paragraph: _Paragraph, j: int, language: str, wanted: str
-    ) -> Mention | None:
-        """The figure of a sentence that answers: the fitted figure model's pick among the
-        figures of the asked kind."""
+        self,
+        info: QuestionInfo,
+        paragraph: _Paragraph,
+        j: int,
+        language: str,
+        wanted: str,
+        target: np.ndarray | None,
+        counted: bool,
+    ) -> tuple[Mention, float] | None:
+        """The figure of a sentence that answers, and how well its words match the counted
+        thing asked: among the figures of the asked kind, the one whose words match best
+        (across languages: "cylinders" and "5 xy-lanh"), else the fitted figure model's pick."""
         sentence = paragraph.template.sentences[j]
         kinds = [m for m in paragraph.mentions[j] if unit_kind(m.unit) == wanted]
-        if len(kinds) <= 1:
-            return kinds[0] if kinds else None
+        # A range ("100–150 species") is read as its first figure.
+        kinds = [m for m in kinds if not _RANGE_END.search(sentence[: m.start])] or kinds
+        if not kinds:
+            return None
+        things = None
+        if target is not None:
+            things = self._things([thing_text(sentence, m) for m in kinds]) @ target
+        if len(kinds) == 1:
+            return kinds[0], float(things[0]) if things is not None else 0.0
+        if things is not None and counted and FIGURE_BY_THING:
+            best = int(np.argmax(things))
+            return kinds[best], float(things[best])
         candidates = [
             f
             for f in figures_of(sentence, info, language)
             if any(m.start == f.start for m in kinds)
         ]
-        if not candidates:
-            return kinds[0]
-        model = self.models.figure
-        scores = model.logits(
-            model.select(figure_rows(sentence, candidates, info, language), FIGURE_FEATURES)
-        )
-        start = candidates[int(np.argmax(scores))].start
-        return next(m for m in kinds if m.start == start)
+        pick = kinds[0]
+        if candidates:
+            model = self.models.figure
+            scores = model.logits(
+                model.select(figure_rows(sentence, candidates, info, language), FIGURE_FEATURES)
+            )
+            start = candidates[int(np.argmax(scores))].start
+            pick = next(m for m in kinds if m.start == start)
+        thing = float(things[kinds.index(pick)]) if things is not None else 0.0
+        return pick, thing
+
+
+def thing_text(sentence: str, mention: Mention) -> str:
+    """The words at a figure, as its thing is embedded: the figure and the words after it in
+    its clause ("5 xy-lanh (không kết hợp)")."""
+    clause = re.split(r"[,;:()!?]|\.(?!\d)", sentence[mention.end :], maxsplit=1)[0]
+    return " ".join([mention.text, *clause.split()[:THING_WORDS]])
+
+
+def _after_instruction(question: str) -> str:
+    """The question after an instruction to compare or total ("Compare all reports: how
+    many …?" -> "how many …?"): the part each report is asked."""
+    head, colon, rest = question.partition(":")
+    if colon and rest.strip() and classify(head).kind in ACROSS:
+        return rest.strip()
+    return question
+
+
+# "Сколько цилиндров имеет…": the counted thing of a Russian question (the answer models'
+# cue lists know en, pl and vi).
+_RU_COUNTED = re.compile(r"сколько\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+_RANGE_END = re.compile(r"\d\s*(?:[-–—]|to|do|đến|tới|до)\s*$", re.IGNORECASE)
+
+
+@functools.cache
+def row_model(path: Path = ROWS) -> LogisticModel | None:
+    """The shipped row model (None before it is fitted: the table threshold decides)."""
+    if not path.exists():
+        return None
+    return LogisticModel.from_dict(json.loads(path.read_text("utf-8")))
 
 
 def _without_places(question: str, places: list[str]) -> str:
@@ -413,6 +630,117 @@ def format_value(value: float, unit: str, language: str) -> str:
     return " ".join(p for p in (text, word, unit) if p)
 
 
+#: Units converted into one base unit before figures are added or ranked (with pint).
+_PINT_NAMES = {"m2": "meter ** 2", "ha": "hectare", "km": "kilometer"}
+_BASE = {"ha": "m2"}
+
+
+def base_unit(unit: str) -> str:
+    """The unit figures of this unit are added in ("ha" -> "m2")."""
+    return _BASE.get(unit, unit)
+
+
+@functools.lru_cache(maxsize=64)
+def _factor(unit: str, base: str) -> float:
+    """How many base units one unit is, by pint (imported only when units differ)."""
+
+    registry = _registry()
+    return float(registry.Quantity(1.0, _PINT_NAMES[unit]).to(_PINT_NAMES[base]).magnitude)
+
+
+@functools.cache
+def _registry():  # noqa: ANN202 - pint.UnitRegistry
+    import pint
+
+    return pint.UnitRegistry()
+
+
+def in_base(value: float, unit: str) -> tuple[float, str]:
+    """A figure in its base unit (1.5 ha -> 15,000 m2); other units as they are."""
+    base = base_unit(unit)
+    if base == unit:
+        return value, unit
+    return value * _factor(unit, base), base
+
+
+_NUMBER_WORD = r"(\d+(?:[ \u00a0.,]\d{3})*(?:[.,]\d+)?)"
+#: Conditions in the three languages, folded: (pattern, operator). Checked in order.
+_CONDITIONS = [
+    (r"\bbetween " + _NUMBER_WORD + r" and " + _NUMBER_WORD, "between"),
+    (r"\bmiedzy " + _NUMBER_WORD + r" a " + _NUMBER_WORD, "between"),
+    (r"\b(?:tu|trong khoang) " + _NUMBER_WORD + r" (?:den|toi) " + _NUMBER_WORD, "between"),
+    (r"\b(?:fewer|less) than " + _NUMBER_WORD, "<"),
+    (r"\b(?:below|under) " + _NUMBER_WORD, "<"),
+    (r"\bmniej niz " + _NUMBER_WORD, "<"),
+    (r"\bponizej " + _NUMBER_WORD, "<"),
+    (r"\b(?:it hon|duoi) " + _NUMBER_WORD, "<"),
+    (r"\b(?:more|greater) than " + _NUMBER_WORD, ">"),
+    (r"\b(?:above|over|exceeding) " + _NUMBER_WORD, ">"),
+    (r"\bwiecej niz " + _NUMBER_WORD, ">"),
+    (r"\bpowyzej " + _NUMBER_WORD, ">"),
+    (r"\b(?:nhieu hon|hon|tren|vuot) " + _NUMBER_WORD, ">"),
+    (r"\bat least " + _NUMBER_WORD, ">="),
+    (r"\bco najmniej " + _NUMBER_WORD, ">="),
+    (r"\b(?:it nhat|toi thieu) " + _NUMBER_WORD, ">="),
+    (r"\bat most " + _NUMBER_WORD, "<="),
+    (r"\bco najwyzej " + _NUMBER_WORD, "<="),
+    (r"\b(?:nhieu nhat|toi da) " + _NUMBER_WORD, "<="),
+    (r"\b(?:the )?(?:top|first) " + _NUMBER_WORD + r"\b", "top"),
+    (r"\b(?:the )?bottom " + _NUMBER_WORD + r"\b", "bottom"),
+    (r"\b(?:pierwsz\w*|czolow\w*) " + _NUMBER_WORD + r"\b", "top"),
+    (r"\btop " + _NUMBER_WORD + r"\b", "top"),
+]
+_CONDITION_PATTERNS = [(re.compile(p), op) for p, op in _CONDITIONS]
+
+
+def read_condition(question: str) -> Condition | None:
+    """The condition a question puts on the figures, if any ("fewer than 50 models",
+    "mniej niż 50", "ít hơn 50", "between 50 and 70", "the top 3")."""
+    from indexing.figures import normalise_number
+
+    folded = fold(question)
+    if len(folded) != len(question):  # folding changed the length: spans would not map
+        return None
+    for pattern, op in _CONDITION_PATTERNS:
+        match = pattern.search(folded)
+        if match is None:
+            continue
+        values = [float(normalise_number(g)) for g in match.groups()]
+        return Condition(
+            op,
+            values[0],
+            values[1] if len(values) > 1 else 0.0,
+            match.start(),
+            match.end(),
+            question[match.start() : match.end()],
+        )
+    return None
+
+
+_MEETING = {
+    "en": ("{condition}: {rows}", "none"),
+    "pl": ("{condition}: {rows}", "żaden"),
+    "vi": ("{condition}: {rows}", "không có"),
+}
+
+
+def _meeting(condition: Condition, rows: list[TableRow], unit: str, language: str) -> str:
+    """The line under a table with a condition: the reports meeting it, each cited."""
+    same = [r for r in rows if r.value is not None and base_unit(r.unit or "") == unit]
+    if condition.op in ("top", "bottom"):
+        ranked = sorted(
+            same,
+            key=lambda r: in_base(r.value or 0.0, r.unit or "")[0],
+            reverse=condition.op == "top",
+        )
+        chosen = ranked[: int(condition.value)]
+    else:
+        chosen = [r for r in same if condition.holds(in_base(r.value or 0.0, r.unit or "")[0])]
+    text, none = _MEETING.get(language, _MEETING["en"])
+    listed = ", ".join(f"{r.place or r.source} ({r.text}) [{r.n}]" for r in chosen) or none
+    return text.format(condition=condition.text, rows=listed)
+
+
 def _result(
     reading: Reading,
     rows: list[TableRow],
@@ -422,22 +750,24 @@ def _result(
     reports: int,
 ) -> str:
     """The line under the table: the most (or least), or the total, within one unit."""
-    same = [r for r in rows if r.value is not None and r.unit == unit]
+    same = [r for r in rows if r.value is not None and base_unit(r.unit or "") == unit]
     if not same:
         return ""
-    other = sorted({r.unit or "" for r in rows if r.value is not None and r.unit != unit})
+    other = sorted(
+        {r.unit or "" for r in rows if r.value is not None and base_unit(r.unit or "") != unit}
+    )
     note = ""
     if other:
         note = "; " + _OTHER_UNITS.get(language, _OTHER_UNITS["en"]).format(
             units=", ".join(u or "count" for u in other)
         )
     if reading.kind == "total":
-        total = sum(r.value for r in same if r.value is not None)
+        total = sum(in_base(r.value or 0.0, r.unit or "")[0] for r in same)
         where = _WHERE_STATED.get(language, _WHERE_STATED["en"]).format(n=len(same), m=reports)
         if reports == 1:
             where = where.replace("reports", "report")
         return f"{labels['total']}: {format_value(total, unit, language)} — {where}{note}"
     pick = min if reading.least else max
-    best = pick(same, key=lambda r: r.value or 0.0)
+    best = pick(same, key=lambda r: in_base(r.value or 0.0, r.unit or "")[0])
     label = labels["least"] if reading.least else labels["most"]
     return f"{label}: {best.place or best.source} ({best.text}) [{best.n}]{note}"

@@ -70,9 +70,8 @@ _AREAS = {"m2", "ha"}
 _ASKS = [
     (
         "money",
-        r"\b(?:money|funds?|fund|budget|cost|spent|spend|contribut\w*|donat\w* money|vnd|dong|"
-        r"pieniadz\w*|pieniedzy|kwot\w*|budzet\w*|srodk\w*|zlot\w*|przekazal\w*|tien|kinh phi|"
-        r"ngan sach|von|dong gop)\b",
+        r"\b(?:money|funds?|fund|budget|cost|spent|spend|vnd|dong|pieniadz\w*|pieniedzy|"
+        r"kwot\w*|budzet\w*|srodk\w*|zlot\w*|tien|kinh phi|ngan sach|von)\b",
     ),
     (
         "area",
@@ -80,6 +79,8 @@ _ASKS = [
         r"dien tich|met vuong)\b",
     ),
     ("percent", r"(?:%|\bpercent\w*|\bprocent\w*|\bodset\w*|\bphan tram|\bty le)"),
+    # Giving verbs name money only when no kind is named ("donated land" is land).
+    ("money", r"\b(?:contribut\w*|donat\w*|przekazal\w*|dong gop)\b"),
 ]
 
 

@@ -154,6 +154,7 @@ _COMPARE = _any(
     r"\b(?:which|what) " + _PLACES + r"\b.*\b(?:most|least|highest|lowest|largest|smallest|"
     r"biggest|more|fewer|fewest|less|best|worst|top)\b",
     r"^(?:please )?(?:compare|rank)\b",
+    r"\b(?:top|bottom) \d+ " + _PLACES + r"\b",
     r"\b(?:compare|comparison of|rank|ranking of) (?:the |all )?" + _PLACES + r"\b",
     r"\b(?:ktory|ktora|ktore|ktorym|ktorej|ktorych|jaki|jakie)\b.*\b" + _PLACES + r"\b.*"
     r"\b(?:najwiecej|najmniej|najwyzs\w*|najnizs\w*|najwieks\w*|najmniejs\w*|wiecej|mniej)\b",
@@ -170,7 +171,9 @@ _COMPARE = _any(
 _NAMED_SCOPE = re.compile(r"\b(?:in|within|w|we|ở|tại|trong)\s+(?:the\s+)?[A-ZÀ-ỸĐŁŚŻŹĆ]\w")
 # A question that opens by asking to compare compares, whatever places it names ("Compare
 # the number of models in Ly Nhan and Thanh Liem.").
-_ASKS_TO_COMPARE = re.compile(r"^(?:please |prosze |hay )?(?:compare|rank|porownaj|so sanh)")
+_ASKS_TO_COMPARE = re.compile(
+    r"^(?:please |prosze |hay )?(?:compare|rank|porownaj|so sanh|сравни|сопостав|ранжируй)"
+)
 _LEAST = re.compile(
     r"\b(?:least|fewest|lowest|smallest|fewer|less|worst|najmniej|najnizs\w*|najmniejs\w*|"
     r"mniej|it (?:\w+ ){0,3}?nhat|thap nhat|nho nhat|it hon)\b"
@@ -278,6 +281,10 @@ def classify(question: str, wants_figure: bool = False) -> Reading:
                 return Reading("metadata", field=field)
     if _SUMMARY.search(text):
         return Reading("summary")
+    # An instruction to compare compares, whatever else it names ("So sánh tất cả các báo
+    # cáo: …" names all the reports, as totals do).
+    if _ASKS_TO_COMPARE.search(text):
+        return Reading("compare", least=bool(_LEAST.search(text)))
     if _TOTAL.search(text) or _BARE_TOTAL.search(text):
         return Reading("total")
     if _COMPARE.search(text) and (

@@ -114,6 +114,9 @@ class QA:
             timings["condense"] = _ms(time.perf_counter() - t)
 
         reading = classify(resolved, wants_figure=asks_for_quantity(resolved))
+        several = reading.kind == "figure" and self._across is not None
+        if several and self._across.names_several(resolved):  # type: ignore[union-attr]
+            reading = Reading("compare")  # a figure of each place named, a row each
         if reading.kind not in (*SINGLE, "list"):
             result = self._answer_about_reports(resolved, reading, timings)
         else:

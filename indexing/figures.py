@@ -21,7 +21,7 @@ _SCALE = (
     r"(?:\s+(?:tys\.|tysięcy|tysiące|mln|mld|milion\w*|miliard\w*|thousand|million|billion|"
     r"trillion|nghìn|ngàn|triệu|tỷ|tỉ))?"
 )
-_UNIT = r"(?:\s*(?:%|procent\w*|percent|VND|đồng|zł|złotych|USD|EUR|ha|km|m2|m²))?"
+_UNIT = r"(?:\s*(?:%|procent\w*|percent|VND|đồng|zł|złotych|USD|EUR|ha|km|m2|m²)(?!\w))?"
 FIGURE = re.compile(f"(?:{_CORE})(?!\\w){_SCALE}{_UNIT}", re.IGNORECASE)
 _MONTH = re.compile(
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -121,10 +121,19 @@ class Mention:
     thing: str
 
 
+#: The rest of a range after its first number ("27-30%", "100–150 species", "5 do 7"): the
+#: first number has the unit and the thing that follow the second.
+_RANGE = re.compile(r"\s*(?:[-–—]|to|do|đến|tới|до)\s*\d+(?:[.,]\d+)?(?!\d)", re.IGNORECASE)
+
+
 def _unit_and_thing(after: str) -> tuple[str, str, float, int]:
     """The unit, the counted thing, the scale and how many characters of `after` the scale
     and unit words take, from the words after a figure."""
     scale, used = 1.0, 0
+    span = _RANGE.match(after)
+    if span:
+        unit, thing, scale, _ = _unit_and_thing(after[span.end() :])
+        return unit, thing, scale, 0
     word = re.match(r"\s*([^\W\d_]+)\.?", after)
     if word:
         scale = next((m for pattern, m in _SCALES if pattern.match(fold(word.group(1)))), 1.0)

@@ -35,7 +35,7 @@ from indexing.text import split_sentences, token_windows
 
 #: Bump when splitting or unit construction changes, so stored reports are re-checked.
 #: 4: the figures table in unit metadata, the byline paragraph, place and year.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 
 class IndexProgress(Protocol):

@@ -211,12 +211,18 @@ def number_words(language: str) -> dict[str, int]:
             written = num2words(n, lang=language)
         except (NotImplementedError, OverflowError, ValueError, TypeError):
             return table
-        folded = fold(written)
+        folded = _number_key(written, language)
         # "one thousand" -> also "thousand"; "mot trieu" -> also "trieu"
         table.setdefault(folded, n)
         if n in _SCALES and " " in folded:
             table.setdefault(folded.split()[-1], n)
     return table
+
+
+def _number_key(text: str, language: str) -> str:
+    """A number word as the table keys it: folded, but for Vietnamese only lowercased, whose
+    tones tell numbers from words ("tỷ" is a billion, "công ty" a company)."""
+    return text.lower() if language == "vi" else fold(text)
 
 
 @functools.cache
@@ -235,11 +241,14 @@ def written_numbers(text: str, language: str) -> tuple[tuple[int, int, int], ...
         return ()
     starts = _number_starts(language)
     tokens = list(_WORD.finditer(text))
-    lemmas = [lemma(m.group(0), language) for m in tokens]
+    lemmas = [
+        _number_key(m.group(0), language) if language == "vi" else lemma(m.group(0), language)
+        for m in tokens
+    ]
     found: list[tuple[int, int, int]] = []
     i = 0
     while i < len(tokens):
-        if lemmas[i] not in starts and fold(tokens[i].group(0)) not in starts:
+        if lemmas[i] not in starts and _number_key(tokens[i].group(0), language) not in starts:
             i += 1
             continue
         for size in (3, 2, 1):
@@ -248,7 +257,7 @@ def written_numbers(text: str, language: str) -> tuple[tuple[int, int, int], ...
             group = tokens[i : i + size]
             key = " ".join(lemmas[i : i + size])
             if size == 2 and text[group[0].end() : group[1].start()] == "-":
-                key = "-".join(fold(m.group(0)) for m in group)  # "forty-two"
+                key = "-".join(_number_key(m.group(0), language) for m in group)  # "forty-two"
             if key in table:
                 found.append((group[0].start(), group[-1].end(), table[key]))
                 i += size
