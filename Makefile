@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 # Tests never reach a model hub and never send telemetry.
 TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
-.PHONY: install demo test lint bench quality weights soak audit clean
+.PHONY: install demo test lint bench quality weights tables soak audit clean
 
 install: $(STAMP)
 
@@ -48,8 +48,15 @@ weights: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/train_answerer.py --ablation \
 		--report benchmarks/results/train_answerer.json
 
+# Tables across reports: refit bot/data/rows.json (cross-validated ablation), then score
+# the parallel-reports benchmark end to end (README, "Tables across reports").
+tables: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/train_rows.py
+	$(TEST_ENV) $(BIN)/python benchmarks/parallel_reports.py
+
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/qa_sets.py
+	$(TEST_ENV) $(BIN)/python benchmarks/parallel_reports.py
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
 	$(TEST_ENV) $(BIN)/python benchmarks/answer_latency.py
 	$(TEST_ENV) $(BIN)/python benchmarks/bot_load.py

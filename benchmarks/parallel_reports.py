@@ -93,9 +93,7 @@ def build(
     if articles is not None:
         figure_articles = figure_articles[:articles]
         asked = [a for a in asked if a.article in figure_articles]
-    by_id = {
-        lang: {q.id: q for a in arts for q in a.questions} for lang, arts in versions.items()
-    }
+    by_id = {lang: {q.id: q for a in arts for q in a.questions} for lang, arts in versions.items()}
     for a in asked:
         for lang in LANGUAGES:
             question = by_id[lang].get(a.id)

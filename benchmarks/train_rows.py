@@ -2,7 +2,7 @@
 by article (every language version of an article, and its questions in every language, stay
 in one fold), with an ablation against the rules it replaces.
 
-    .venv/bin/python benchmarks/train_rows.py          # -> bot/data/rows.json, results/train_rows.md
+    .venv/bin/python benchmarks/train_rows.py   # -> bot/data/rows.json, results/train_rows.md
 
 For every question of `parallel_reports.py`, asked in en, vi and ru, each report's candidate
 row (its answering sentence and the figure in it; see `bot.across`) is one example: right when

@@ -90,3 +90,18 @@ def test_exact_search_finds_what_chroma_finds(answer_settings) -> None:  # noqa:
     assert {p for _, p, _, _ in filtered} == {
         p for _, p, _, _ in store.query_units(vector, 50, where=where)
     }
+
+
+def test_parallel_reports_reduced_run(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    """Tables across XQuAD's parallel versions: one article in 12 languages beside two
+    English distractors, asked in en, vi and ru (README, "Tables across reports", holds the
+    full run's figures)."""
+    from benchmarks.parallel_reports import run
+
+    results = run(articles=1, distractors=2, folder=tmp_path / "parallel", embedder=embedder)
+    assert set(results) == {"en", "vi", "ru"}
+    for language, row in results.items():
+        assert row["questions"] >= 1, language
+        assert row["tables"] >= 0.95, (language, row)  # every comparison answers with a table
+        assert row["row recall"] >= 0.5, (language, row)
+        assert row["row precision"] >= 0.5, (language, row)
