@@ -222,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     results["row model (all features)"] = score(
         examples, cross_validated(examples, features, features), asked, reports
     )
+    results["row model or the rule before (either states)"] = score(
+        examples,
+        cross_validated(examples, features, features) | _rule(examples),
+        asked,
+        reports,
+    )
     for left_out in features:
         kept = tuple(f for f in features if f != left_out)
         results[f"row model without {left_out}"] = score(
