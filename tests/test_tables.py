@@ -101,7 +101,7 @@ def test_land_total_in_one_unit(districts, question: str) -> None:  # noqa: ANN0
     "question",
     [
         "How many models did Ly Nhan and Kim Bang replicate?",
-        _gap("Ile modeli powielono w Ly Nhan i Kim Bang?"),
+        "Ile modeli powielono w Ly Nhan i Kim Bang?",
         _gap("Lý Nhân và Kim Bảng đã nhân rộng bao nhiêu mô hình?"),
     ],
 )
