@@ -10,10 +10,16 @@ that catches ordinary questions there is narrowed.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
+from bot.selection import LogisticModel
 from indexing.text import fold
 
 Kind = Literal["fact", "figure", "summary", "metadata", "list", "compare", "total", "reports"]
@@ -294,3 +300,139 @@ def classify(question: str, wants_figure: bool = False) -> Reading:
     if _LIST.search(text):
         return Reading("list")
     return Reading("figure" if wants_figure else "fact")
+
+
+#: The learned reading (`benchmarks/train_kinds.py`): one-vs-rest logistic models over the
+#: question's e5 vector and the cue features below.
+KIND_MODEL = Path(__file__).with_name("data") / "kinds.json"
+#: The classes it tells apart: fact and figure are one class, "single", split afterwards by
+#: the figure cue the answer models use too (`asks_for_quantity`).
+CLASSES = ("single", "summary", "metadata", "reports", "list", "compare", "total")
+CUES = (
+    "marker",
+    "reports",
+    "about_report",
+    "author",
+    "date",
+    "source",
+    "summary",
+    "total",
+    "bare_total",
+    "compare",
+    "asks_to_compare",
+    "named_scope",
+    "list",
+    "least",
+    "quantity",
+    "condition",
+    *(f"cue_{kind}" for kind in CLASSES),
+)
+
+
+def cue_features(question: str) -> np.ndarray:
+    """What the hand-written cue lists say of a question, as numbers (features of the
+    learned reading; they do not decide alone)."""
+    from bot.figures import asks_for_quantity
+
+    text = " ".join(fold(question).replace("’", "'").split())
+    marker = any(text.endswith(fold(m)) for markers in _MARKERS.values() for m in markers.values())
+    cue = classify(question).kind
+    cue = "single" if cue in SINGLE else cue
+    values = [
+        marker,
+        _REPORTS.search(text),
+        _ABOUT_REPORT.search(text),
+        _AUTHOR.search(text),
+        _DATE.search(text),
+        _SOURCE.search(text),
+        _SUMMARY.search(text),
+        _TOTAL.search(text),
+        _BARE_TOTAL.search(text),
+        _COMPARE.search(text),
+        _ASKS_TO_COMPARE.search(text),
+        _NAMED_SCOPE.search(question),
+        _LIST.search(text),
+        _LEAST.search(text),
+        asks_for_quantity(question),
+        _CONDITION.search(text),
+        *(cue == kind for kind in CLASSES),
+    ]
+    return np.asarray([float(bool(v)) for v in values])
+
+
+# A condition on figures ("fewer than 50", "mniej niż 50", "ít hơn 50"): a cue of tables.
+_CONDITION = re.compile(
+    r"\b(?:fewer|less|more|greater) than \d|\b(?:at least|at most|between) \d|"
+    r"\b(?:mniej|wiecej) niz \d|\bco (?:najmniej|najwyzej) \d|\b(?:it hon|nhieu hon|duoi|tren) \d"
+    r"|\btop \d"
+)
+
+
+@dataclass
+class KindModel:
+    """The learned reading: a logistic model per class over one standardisation."""
+
+    embedder: str
+    models: dict[str, LogisticModel]
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds of each class (columns in CLASSES order) for each row."""
+        return np.stack([self.models[k].logits(rows) for k in CLASSES], axis=1)
+
+    def to_dict(self) -> dict:
+        """The shipped JSON form."""
+        return {
+            "embedder": self.embedder,
+            "models": {k: m.to_dict() for k, m in self.models.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> KindModel:
+        """Read the form `to_dict` writes."""
+        models = {k: LogisticModel.from_dict(m) for k, m in data["models"].items()}
+        return cls(str(data["embedder"]), models)
+
+
+@functools.cache
+def kind_model(path: Path = KIND_MODEL) -> KindModel | None:
+    """The shipped kind model (None before it is fitted)."""
+    if not path.exists():
+        return None
+    return KindModel.from_dict(json.loads(path.read_text("utf-8")))
+
+
+def kind_row(question: str, vector: np.ndarray) -> np.ndarray:
+    """The learned reading's features: the e5 query vector, then the cue features."""
+    return np.concatenate([np.asarray(vector, dtype=np.float64), cue_features(question)])
+
+
+def read(question: str, vector: np.ndarray | None, embedder: str, wants_figure: bool) -> Reading:
+    """How to read `question`, by the learned model when it was fitted with this embedder
+    (else by the cues alone): its kind, the metadata field asked and whether a comparison
+    asks for the least."""
+    model = kind_model()
+    text = " ".join(fold(question).replace("’", "'").split())
+    for (kind, least), markers in _MARKERS.items():  # a follow-up's own marker, appended by us
+        if any(text.endswith(fold(m)) for m in markers.values()):
+            return Reading(kind, least=least)  # type: ignore[arg-type]
+    if model is None or vector is None or model.embedder != embedder:
+        return classify(question, wants_figure)
+    scores = model.scores(kind_row(question, vector)[None, :])[0]
+    kind = CLASSES[int(np.argmax(scores))]
+    if kind == "single":
+        return Reading("figure" if wants_figure else "fact")
+    if kind == "metadata":
+        return Reading("metadata", field=_field(text))
+    return Reading(kind, least=kind == "compare" and bool(_LEAST.search(text)))  # type: ignore[arg-type]
+
+
+def _field(text: str) -> str:
+    """The metadata a question asks for: the author, the date or the source."""
+    for field, pattern in (("author", _AUTHOR), ("date", _DATE), ("source", _SOURCE)):
+        if pattern.search(text):
+            return field
+    if re.search(r"\b(?:who|whose|kto|czyj\w*|ai)\b", text):
+        return "author"
+    if re.search(r"\b(?:when|date|kiedy|dat\w+|ngay|khi nao|luc nao)\b", text):
+        return "date"
+    return "source"

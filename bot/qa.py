@@ -11,7 +11,7 @@ from bot.extractive import ExtractiveAnswerer
 from bot.features import analyse
 from bot.figures import asks_for_quantity
 from bot.followup import resolve_followup
-from bot.kinds import ACROSS, SINGLE, Reading, classify
+from bot.kinds import ACROSS, SINGLE, Reading, kind_model, read
 from bot.language import EMPTY_INDEX, detect_language
 from bot.models import Answer, Turn
 from bot.overview import Overview
@@ -113,7 +113,7 @@ class QA:
                 resolved = question
             timings["condense"] = _ms(time.perf_counter() - t)
 
-        reading = classify(resolved, wants_figure=asks_for_quantity(resolved))
+        reading = self._read(resolved)
         several = reading.kind == "figure" and self._across is not None
         if several and self._across.names_several(resolved):  # type: ignore[union-attr]
             reading = Reading("compare")  # a figure of each place named, a row each
@@ -130,6 +130,16 @@ class QA:
                 "timings_ms": timings,
             }
         )
+
+    def _read(self, question: str) -> Reading:
+        """The question's kind, by the learned reading over its e5 vector and the cues."""
+        assert self._embedder is not None
+        embedder = self._embedder
+        vector = None
+        model = kind_model()
+        if model is not None and model.embedder == embedder.name:
+            vector = embedder.embed_query(question)
+        return read(question, vector, embedder.name, wants_figure=asks_for_quantity(question))
 
     def _answer_about_reports(
         self, question: str, reading: Reading, timings: dict[str, float]

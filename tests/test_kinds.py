@@ -180,3 +180,56 @@ def test_figure_features_tell_the_asked_unit() -> None:
     by_text = {f.text.split()[0]: row for f, row in zip(figures, rows, strict=True)}
     assert (by_text["4200"][match], by_text["4200"][clash]) == (1.0, 0.0)
     assert (by_text["1,5"][match], by_text["1,5"][clash]) == (0.0, 1.0)
+
+
+LEARNED = [
+    # requests of no training family (benchmarks/data/kind_questions.txt)
+    ("Which commune planted the most trees?", "compare"),
+    ("W której gminie posadzono najwięcej drzew?", "compare"),
+    pytest.param(
+        "Xã nào trồng nhiều cây nhất?",
+        "compare",
+        marks=pytest.mark.xfail(
+            strict=True, reason="held-out families: compare read right 0.68 (README)"
+        ),
+    ),
+    ("How many trees were planted in all communes together?", "total"),
+    ("Who wrote the report about Phu Ly?", "metadata"),
+    ("What is the report about Lam Ha about?", "summary"),
+    ("How many trees were planted in Kim Bang?", "figure"),
+    ("Kto przewodniczył konferencji?", "fact"),
+]
+
+
+@pytest.fixture(scope="module")
+def e5():  # noqa: ANN201
+    from indexing.embeddings import get_embedder
+
+    return get_embedder("e5-small-q4")
+
+
+@pytest.mark.parametrize(("question", "kind"), LEARNED)
+def test_learned_reading(e5, question: str, kind: str) -> None:  # noqa: ANN001
+    from bot.figures import asks_for_quantity
+    from bot.kinds import read
+
+    vector = e5.embed_query(question)
+    assert read(question, vector, e5.name, asks_for_quantity(question)).kind == kind
+
+
+def test_learned_reading_needs_its_embedder() -> None:
+    """Another embedder's vectors mean nothing to the model: the cues read the question."""
+    import numpy as np
+
+    from bot.kinds import read
+
+    question = "Which district replicated the most models?"
+    assert read(question, np.zeros(7), "some-other-model", False).kind == "compare"
+    assert read(question, None, "e5-small-q4", False).kind == "compare"
+
+
+def test_follow_up_marker_is_read_before_the_model() -> None:
+    from bot.kinds import Reading, marked, read
+
+    question = marked("How many models were replicated?", Reading("total"), "en")
+    assert read(question, None, "e5-small-q4", True).kind == "total"
