@@ -111,6 +111,8 @@ class _Plan:
     wanted: str
     language: str
     condition: Condition | None = None
+    #: The rows are one place's reports of several years, in year order.
+    over_years: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,26 +270,59 @@ class AcrossReports:
         language = lexical.reply_language(question)
         named = named_reports(analyse(question), entries)
         sources = named if len(named) >= 2 else sorted(entries)
-        condition = read_condition(question)
+        years = [int(y) for y in _YEAR.findall(question)]
+        over_years = self.over_years(question, entries, named)
         asked = question
+        if over_years:  # one place's reports of several years: a row per year
+            kept = [s for s in sources if entries[s].year in years]
+            sources = sorted(kept if len(kept) >= 2 else sources, key=lambda s: entries[s].year)
+            asked = _CHANGE_WORDS.sub(" ", _YEARS_ASKED.sub(" ", question))
+        elif years:  # "in 2023": the reports about that year, when others are about others
+            kept = [s for s in sources if entries[s].year in years]
+            if kept and len(kept) < len(sources):
+                sources = kept
+                asked = _YEAR_IN.sub(" ", question)
+        condition = read_condition(asked)
         if condition is not None:  # "fewer than 50" is no part of what each report is asked
             asked = (question[: condition.start] + question[condition.end :]).strip()
         core = single_report_question(_after_instruction(asked))
         places = list(dict.fromkeys(entries[s].place or "" for s in named))
-        if len(places) >= 2:  # "Compare Kim Bang and Duy Tien: how many models ...?"
+        # "Compare Kim Bang and Duy Tien: how many models ...?", and one place over years: the
+        # places chose the reports, and each report is asked only for its figure.
+        if over_years or len({_place_key(p) for p in places}) >= 2:
             core = _without_places(core, places)
         # Every report is asked for a figure, whatever words the question uses.
         info = replace(analyse(core), wants_figure=True, wants_date=False, wants_name=False)
         # Place names are no unit words ("Duy Tien" folds to "tien", Vietnamese for money).
         wanted = asked_unit(_without_places(core, [e.place or "" for e in entries.values()]))
-        return _Plan(entries, sources, core, info, wanted, language, condition)
+        return _Plan(entries, sources, core, info, wanted, language, condition, over_years)
 
     def names_several(self, question: str) -> bool:
         """Whether a question names two or more places that reports are about ("How many
-        models did Ly Nhan and Kim Bang replicate?": a row for each, not one figure)."""
+        models did Ly Nhan and Kim Bang replicate?": a row for each, not one figure), or one
+        place over two of its reports' years (`over_years`)."""
         entries = {s: e for s, e in self.store.reports().items() if e.status == "done"}
         named = named_reports(analyse(question), entries)
-        return len({entries[s].place or s for s in named}) >= 2
+        if len({_place_key(entries[s].place or s) for s in named}) >= 2:
+            return True
+        return self.over_years(question, entries, named)
+
+    def over_years(
+        self,
+        question: str,
+        entries: dict[str, ReportEntry] | None = None,
+        named: list[str] | None = None,
+    ) -> bool:
+        """Whether a question names one place and two of the years its reports are about
+        ("How did Kim Bang's count change from 2022 to 2023?")."""
+        if entries is None:
+            entries = {s: e for s, e in self.store.reports().items() if e.status == "done"}
+        if named is None:
+            named = named_reports(analyse(question), entries)
+        if len({_place_key(entries[s].place or s) for s in named}) != 1:
+            return False
+        years = {int(y) for y in _YEAR.findall(question)}
+        return len(years & {entries[s].year for s in named}) >= 2
 
     def rows(self, plan: _Plan) -> list[Row]:
         """Each report's candidate row with the row model's features."""
@@ -362,11 +397,15 @@ class AcrossReports:
         order = sorted(
             sources,
             key=lambda s: (
-                s not in stated,
-                -in_base(stated[s].mention.value, stated[s].mention.unit)[0]
-                if s in stated and reading.kind == "compare"
-                else 0.0,
-                s,
+                (entries[s].year or 0, s)
+                if plan.over_years
+                else (
+                    s not in stated,
+                    -in_base(stated[s].mention.value, stated[s].mention.unit)[0]
+                    if s in stated and reading.kind == "compare"
+                    else 0.0,
+                    s,
+                )
             ),
         )
         citations: list[Citation] = []
@@ -377,6 +416,8 @@ class AcrossReports:
         for shown, source in enumerate(order):
             entry = entries[source]
             place = entry.place or source
+            if plan.over_years:
+                place = f"{place} {entry.year}"
             found = stated.get(source)
             if found is None:
                 rows.append(TableRow(source=source, place=entry.place))
@@ -424,6 +465,8 @@ class AcrossReports:
         summary = _result(reading, rows, main_unit, labels, language, len(sources))
         if plan.condition is not None:
             summary = _meeting(plan.condition, rows, main_unit, language)
+        elif plan.over_years:
+            summary = _change(rows, [entries[s].year or 0 for s in order], main_unit, language)
         if summary:
             lines.append(f"→ {summary}")
         return Answer(
@@ -709,6 +752,8 @@ def read_condition(question: str) -> Condition | None:
         if match is None:
             continue
         values = [float(normalise_number(g)) for g in match.groups()]
+        if all(_YEAR.fullmatch(g) for g in match.groups()):  # "from 2022 to 2023": years
+            continue
         return Condition(
             op,
             values[0],
@@ -718,6 +763,61 @@ def read_condition(question: str) -> Condition | None:
             question[match.start() : match.end()],
         )
     return None
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# The span of years a change is asked over: "from 2022 to 2023", "między 2022 a 2023",
+# "từ 2022 đến 2023", "in 2022 and 2023".
+_YEARS_ASKED = re.compile(
+    r"\b(?:from|between|in|od|między|w latach|từ|giữa|năm)?\s*(?:19|20)\d\d\s*"
+    r"(?:to|and|-|–|do|a|i|đến|tới|và)\s*(?:năm\s*)?(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_YEAR_IN = re.compile(
+    r"\b(?:in|for|w|za|trong|năm|vào năm)?\s*(?:(?:19|20)\d\d)(?:\s*(?:r\.|roku|year))?",
+    re.IGNORECASE,
+)
+# "How did … change", "jak zmieniła się", "thay đổi thế nào": the change is computed from
+# the rows; each report is asked only for its figure.
+_CHANGE_WORDS = re.compile(
+    r"\b(?:how (?:did|has|have)|change[ds]?|jak\s+(?:\w+\s+)?zmieni\w*(?:\s+się)?|zmian\w*|"
+    r"rokiem|latach|thay đổi(?: thế nào| ra sao)?|biến động)\b",
+    re.IGNORECASE,
+)
+
+
+def _place_key(place: str) -> str:
+    """A place as compared between reports: "Lý Nhân" and "Ly Nhan" are one place."""
+    return " ".join(fold(place).lower().split())
+
+
+_CHANGE = {
+    "en": "change {first}→{last}: {delta} ({a} → {b})",
+    "pl": "zmiana {first}→{last}: {delta} ({a} → {b})",
+    "vi": "thay đổi {first}→{last}: {delta} ({a} → {b})",
+}
+
+
+def _change(rows: list[TableRow], years: list[int], unit: str, language: str) -> str:
+    """The line under one place's rows over years: the change from the first stated year
+    to the last, in one base unit."""
+    stated = [
+        (year, row)
+        for year, row in zip(years, rows, strict=True)
+        if row.value is not None and base_unit(row.unit or "") == unit
+    ]
+    if len(stated) < 2:
+        return ""
+    (first, a), (last, b) = stated[0], stated[-1]
+    delta = in_base(b.value or 0.0, b.unit or "")[0] - in_base(a.value or 0.0, a.unit or "")[0]
+    sign = "+" if delta >= 0 else "−"
+    return _CHANGE.get(language, _CHANGE["en"]).format(
+        first=first,
+        last=last,
+        delta=sign + format_value(abs(delta), unit, language),
+        a=f"{a.text} [{a.n}]",
+        b=f"{b.text} [{b.n}]",
+    )
 
 
 _MEETING = {

@@ -114,9 +114,12 @@ class QA:
             timings["condense"] = _ms(time.perf_counter() - t)
 
         reading = self._read(resolved)
-        several = reading.kind == "figure" and self._across is not None
-        if several and self._across.names_several(resolved):  # type: ignore[union-attr]
-            reading = Reading("compare")  # a figure of each place named, a row each
+        across = self._across
+        if across is not None and (
+            (reading.kind == "figure" and across.names_several(resolved))
+            or (reading.kind in SINGLE and across.over_years(resolved))
+        ):
+            reading = Reading("compare")  # a figure of each place (or year) named, a row each
         if reading.kind not in (*SINGLE, "list"):
             result = self._answer_about_reports(resolved, reading, timings)
         else:
