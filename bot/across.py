@@ -63,6 +63,22 @@ THING_CACHE = 50_000
 FIGURE_BY_THING = True
 #: The row model (`benchmarks/train_rows.py`).
 ROWS = Path(__file__).with_name("data") / "rows.json"
+#: The pick model (`benchmarks/train_rows.py`): which sentence and figure of a report answer.
+PICKS = Path(__file__).with_name("data") / "picks.json"
+#: Sentences of a report the pick model chooses among (the sentence model's best).
+PICK_SENTENCES = 3
+#: What the pick model reads about a (sentence, figure) pair.
+PICK_FEATURES = (
+    "score_gap",
+    "rank",
+    "similarity",
+    "thing",
+    "thing_in_sentence",
+    "thing_gap",
+    "counted",
+    "order",
+    "figures",
+)
 #: What the row model reads about one report's candidate figure.
 #: Not whether the figure is written in words: the public sets' figure questions are chosen
 #: by a gold answer in digits, so a model would learn that words are never right.
@@ -160,6 +176,15 @@ class _Candidate:
 
 
 @dataclass
+class Pair:
+    """A sentence of a report and a figure in it, one of the candidates of its row."""
+
+    row: int
+    mention: Mention
+    features: dict[str, float]
+
+
+@dataclass
 class Row:
     """One report's candidate row with the row model's features (the training script reads
     these too, so the model meets the rows it was fitted on)."""
@@ -197,6 +222,7 @@ class AcrossReports:
         self._lock = threading.Lock()
         self._thing_cache: dict[str, np.ndarray] = {}
         self.row_model: LogisticModel | None = row_model()
+        self.pick_model: LogisticModel | None = row_model(PICKS)
 
     @property
     def models(self) -> AnswerModels:
@@ -488,6 +514,46 @@ class AcrossReports:
     ) -> _Candidate | None:
         """One report's answer to the question, as a single answer from its figure-holding
         paragraphs would pick it (None when no sentence holds a figure of the asked kind)."""
+        found = self._sentences(info, vector, paragraphs, wanted)
+        if found is None:
+            return None
+        chosen, candidates, table, scores, usable = found
+        pairs = []
+        if self.pick_model is not None:
+            pairs = self.pairs(chosen, table.index, scores, candidates, usable, wanted, target)
+        if pairs:
+            assert self.pick_model is not None
+            model = self.pick_model
+            values = np.asarray([[pair.features[f] for f in PICK_FEATURES] for pair in pairs])
+            pair = pairs[int(np.argmax(model.logits(model.select(values, PICK_FEATURES))))]
+            best, mention, thing = pair.row, pair.mention, pair.features["thing"]
+            p, j = table.index[best]
+        else:
+            best = max(usable, key=lambda r: scores[r])
+            p, j = table.index[best]
+            picked = self._figure(info, chosen[p], j, candidates[p].language, wanted, *target)
+            if picked is None:
+                return None
+            mention, thing = picked
+        retrieval = Retrieval(
+            question=info.text, info=info, contexts=[], candidates=candidates, table=table
+        )
+        retrieval.scores = scores
+        return _Candidate(
+            retrieval,
+            best,
+            chosen[p].stored,
+            candidates[p].sentences[j],
+            mention,
+            similarity=float(candidates[p].similarities[j]),
+            thing=thing,
+        )
+
+    def _sentences(
+        self, info: QuestionInfo, vector: np.ndarray, paragraphs: list[_Paragraph], wanted: str
+    ) -> tuple | None:
+        """A report's best figure-holding paragraphs, their sentence table and scores, and
+        the sentences holding a figure of the asked kind (None when none does)."""
         if not paragraphs:
             return None
         similarities = [p.vectors @ vector for p in paragraphs]
@@ -508,25 +574,62 @@ class AcrossReports:
         ]
         if not usable:
             return None
-        best = max(usable, key=lambda r: scores[r])
-        p, j = table.index[best]
-        picked = self._figure(info, chosen[p], j, candidates[p].language, wanted, *target)
-        if picked is None:
-            return None
-        mention, thing = picked
-        retrieval = Retrieval(
-            question=info.text, info=info, contexts=[], candidates=candidates, table=table
-        )
-        retrieval.scores = scores
-        return _Candidate(
-            retrieval,
-            best,
-            chosen[p].stored,
-            candidates[p].sentences[j],
-            mention,
-            similarity=float(candidates[p].similarities[j]),
-            thing=thing,
-        )
+        return chosen, candidates, table, scores, usable
+
+    def pairs_of(self, plan: _Plan, source: str) -> list[Pair]:
+        """A report's (sentence, figure) candidates for a question (the training script
+        fits the pick model on these)."""
+        cache = self._paragraphs(plan.entries)
+        vector = self.embedder.embed_query(plan.core)
+        found = self._sentences(plan.info, vector, cache.by_source.get(source, []), plan.wanted)
+        if found is None:
+            return []
+        chosen, candidates, table, scores, usable = found
+        target = self._target_vector(plan.core)
+        return self.pairs(chosen, table.index, scores, candidates, usable, plan.wanted, target)
+
+    def pairs(
+        self,
+        chosen: list[_Paragraph],
+        index: list[tuple[int, int]],
+        scores: np.ndarray,
+        candidates: list[CandidateParagraph],
+        usable: list[int],
+        wanted: str,
+        target: tuple[np.ndarray | None, bool],
+    ) -> list[Pair]:
+        """The (sentence, figure) pairs a report's answer is picked from: every figure of the
+        asked kind in the PICK_SENTENCES sentences the sentence model scores best, with the
+        pick model's features."""
+        vector, counted = target
+        order = sorted(usable, key=lambda r: -scores[r])[:PICK_SENTENCES]
+        top = float(scores[order[0]])
+        pairs: list[Pair] = []
+        for rank, row in enumerate(order):
+            p, j = index[row]
+            sentence = chosen[p].template.sentences[j]
+            kinds = [m for m in chosen[p].mentions[j] if unit_kind(m.unit) == wanted]
+            kinds = [m for m in kinds if not _RANGE_END.search(sentence[: m.start])] or kinds
+            things = np.zeros(len(kinds))
+            if vector is not None and kinds:
+                things = self._things([thing_text(sentence, m) for m in kinds]) @ vector
+            for k, mention in enumerate(kinds):
+                features = {
+                    "score_gap": float(scores[row]) - top,
+                    "rank": float(rank),
+                    "similarity": float(candidates[p].similarities[j]),
+                    "thing": float(things[k]),
+                    "thing_in_sentence": float(things[k] - things.max()),
+                    "counted": float(counted),
+                    "order": float(k),
+                    "figures": float(len(kinds)),
+                }
+                pairs.append(Pair(row, mention, features))
+        if pairs:
+            best_thing = max(pair.features["thing"] for pair in pairs)
+            for pair in pairs:
+                pair.features["thing_gap"] = pair.features["thing"] - best_thing
+        return pairs
 
     def _stated(self, info: QuestionInfo, found: _Candidate) -> Stated:
         """A report's answer with the refusal model's evidence over both thresholds."""
@@ -637,7 +740,8 @@ _RANGE_END = re.compile(r"\d\s*(?:[-–—]|to|do|đến|tới|до)\s*$", re.IG
 
 @functools.cache
 def row_model(path: Path = ROWS) -> LogisticModel | None:
-    """The shipped row model (None before it is fitted: the table threshold decides)."""
+    """A shipped model of tables: the row model, or the pick model (None before it is
+    fitted: the table threshold decides, the sentence model picks)."""
     if not path.exists():
         return None
     return LogisticModel.from_dict(json.loads(path.read_text("utf-8")))
