@@ -10,7 +10,7 @@ TORCH  ?= torch==2.13.0
 # Tests never reach a model hub and never send telemetry.
 TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 
-.PHONY: install demo test lint bench quality weights tables soak audit clean
+.PHONY: install demo test lint bench quality weights kinds tables soak audit clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ quality: $(STAMP)
 weights: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/train_answerer.py --ablation \
 		--report benchmarks/results/train_answerer.json
+
+# The question-kind reading: refit bot/data/kinds.json, confusion on held-out families.
+kinds: $(STAMP)
+	$(TEST_ENV) $(BIN)/python benchmarks/train_kinds.py
 
 # Tables across reports: refit bot/data/rows.json (cross-validated ablation), then score
 # the parallel-reports benchmark end to end (README, "Tables across reports").
