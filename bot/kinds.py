@@ -415,6 +415,11 @@ def read(question: str, vector: np.ndarray | None, embedder: str, wants_figure: 
     for (kind, least), markers in _MARKERS.items():  # a follow-up's own marker, appended by us
         if any(text.endswith(fold(m)) for m in markers.values()):
             return Reading(kind, least=least)  # type: ignore[arg-type]
+    head, colon, rest = text.partition(":")
+    if colon and rest.strip() and _ASKS_TO_COMPARE.search(head):
+        # An instruction before a colon ("Compare all reports: …", "Сравните все отчёты: …")
+        # says the kind in words, like a follow-up's marker; the model knows no Russian.
+        return Reading("compare", least=bool(_LEAST.search(text)))
     if model is None or vector is None or model.embedder != embedder:
         return classify(question, wants_figure)
     scores = model.scores(kind_row(question, vector)[None, :])[0]
