@@ -153,7 +153,8 @@ class Score:
         }
 
 
-def _close(a: float, b: float) -> bool:
+def close(a: float, b: float) -> bool:
+    """Whether a table's value is the gold figure (up to float rounding)."""
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
@@ -178,13 +179,13 @@ def score(qa, reports: list[Article], asked: list[Asked], language: str) -> Scor
                 continue
             result.stated += 1
             lang = mine.get(source)
-            if lang is not None and lang in a.gold and _close(row.value, a.gold[lang]):
+            if lang is not None and lang in a.gold and close(row.value, a.gold[lang]):
                 result.precise += 1
         for source, lang in mine.items():
             if lang not in a.gold:
                 continue
             row = rows.get(source)
-            hit = row is not None and row.value is not None and _close(row.value, a.gold[lang])
+            hit = row is not None and row.value is not None and close(row.value, a.gold[lang])
             if lang in SCORED:
                 result.recall_of += 1
                 result.recall_hit += hit

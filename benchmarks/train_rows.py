@@ -30,6 +30,7 @@ from benchmarks.parallel_reports import (  # noqa: E402
     SCORED,
     Asked,
     build,
+    close,
 )
 from benchmarks.qa_data import EXTERNAL  # noqa: E402
 from benchmarks.qa_runs import WORK, index_set, shared_embedder  # noqa: E402
@@ -70,7 +71,7 @@ def collect(qa, reports, asked: list[Asked], languages=ASKED) -> list[Example]: 
             for row in engine.rows(plan):
                 lang = mine.get(row.source)
                 value = row.stated.mention.value
-                right = lang is not None and lang in a.gold and _close(value, a.gold[lang])
+                right = lang is not None and lang in a.gold and close(value, a.gold[lang])
                 examples.append(
                     Example(
                         a.article,
@@ -122,8 +123,8 @@ def collect_picks(qa, reports, asked: list[Asked], languages=ASKED) -> list[Pick
                 rows = np.asarray(
                     [[p.features[f] for f in across.PICK_FEATURES] for p in pairs]
                 ).reshape(-1, len(across.PICK_FEATURES))
-                right = np.asarray([_close(p.mention.value, gold) for p in pairs], dtype=float)
-                was = source in before and _close(before[source], gold)
+                right = np.asarray([close(p.mention.value, gold) for p in pairs], dtype=float)
+                was = source in before and close(before[source], gold)
                 groups.append(PickGroup(a.article, language, version, rows, right, was))
     return groups
 
@@ -153,10 +154,6 @@ def picks_cross_validated(groups: list[PickGroup]) -> dict[str, dict[str, float]
             "any candidate": round(float(np.mean([groups[i].right.any() for i in scored])), 3),
         }
     return out
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
 def score(
