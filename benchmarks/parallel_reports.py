@@ -60,7 +60,7 @@ class Asked:
 
 def gold_value(answer: str) -> float | None:
     """The first figure an answer states in digits ("120 m" -> 120, "8,8" -> 8.8)."""
-    from indexing.figures import normalise_number
+    from indexing.numbers import normalise_number
 
     match = _NUMBER.search(answer)
     if match is None:

@@ -57,7 +57,7 @@ from benchmarks.qa_runs import (  # noqa: E402
     without_answer_sentences,
     without_answers,
 )
-from bot.kinds import SINGLE  # noqa: E402
+from bot.question.kinds import SINGLE  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

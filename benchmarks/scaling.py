@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from benchmarks.index_speed import DISTRICTS, make_corpus, write_results  # noqa: E402
-from bot.retrieval import Retriever  # noqa: E402
+from bot.facts.retrieval import Retriever  # noqa: E402
 from indexing.embeddings import as_langchain, get_embedder  # noqa: E402
 from indexing.indexer import Indexer, paragraph_units  # noqa: E402
 from indexing.loaders import load_report  # noqa: E402

@@ -36,8 +36,8 @@ from benchmarks.qa_runs import (  # noqa: E402
     configurations,
     shared_embedder,
 )
-from bot.extractive import answering_row, evidence_row  # noqa: E402
-from bot.features import (  # noqa: E402
+from bot.facts.extractive import answering_row, evidence_row  # noqa: E402
+from bot.facts.features import (  # noqa: E402
     FIGURE_FEATURES,
     FOCUS_FEATURES,
     QUESTION_FEATURES,
@@ -45,9 +45,9 @@ from bot.features import (  # noqa: E402
     figure_rows,
     figures_of,
 )
-from bot.names import unmentioned_names  # noqa: E402
-from bot.retrieval import Retrieval  # noqa: E402
-from bot.selection import WEIGHTS, AnswerModels, LogisticModel  # noqa: E402
+from bot.facts.names import unmentioned_names  # noqa: E402
+from bot.facts.retrieval import Retrieval  # noqa: E402
+from bot.facts.selection import WEIGHTS, AnswerModels, LogisticModel  # noqa: E402
 
 CV_FOLDS = 5
 #: False refusals allowed on the dev halves, the name rule's included, under the 5% goal to
@@ -247,7 +247,7 @@ def _situation(asked: Asked, scores: np.ndarray) -> str:
 
 
 def _row(a: Asked, scores: np.ndarray) -> int | None:
-    """The answering row under the product's own rule (bot.extractive.answering_row)."""
+    """The answering row under the product's own rule (bot.facts.extractive.answering_row)."""
     return answering_row(replace(a.retrieval, scores=scores))
 
 
@@ -414,7 +414,7 @@ def metrics(
 ) -> dict[str, dict[str, float]]:
     """Per pair: answer, cite@1, false refusals, refusals of out-of-index, answer-removed,
     sentence-removed, one-report off-topic, named-elsewhere and unanswerable questions, and
-    answers in one-report corpora; `name_rule` as `bot.extractive.NAME_RULE`."""
+    answers in one-report corpora; `name_rule` as `bot.facts.extractive.NAME_RULE`."""
     thresholds = result["thresholds"]
     table: dict[str, dict[str, float]] = {}
     for pair in sorted({a.pair for a in asked}, key=PAIRS.index):

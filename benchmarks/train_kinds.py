@@ -9,7 +9,7 @@ Training data:
   even-numbered articles train, those of the odd-numbered ones measure "read as another
   kind" (an article's translations stay on one side).
 
-Features: the question's e5 query vector and the cue lists' verdicts (`bot.kinds.CUES`).
+Features: the question's e5 query vector and the cue lists' verdicts (`bot.question.kinds.CUES`).
 One-vs-rest logistic models, the class with the highest log-odds wins. Confusion is
 cross-validated by family (FOLDS folds, whole families held out in every language), beside
 the cue lists alone.
@@ -87,7 +87,7 @@ def _held_out_public(row: Labelled) -> bool:
 
 def features(rows: list[Labelled], embedder) -> np.ndarray:  # noqa: ANN001
     """The learned reading's features of every row."""
-    from bot.kinds import kind_row
+    from bot.question.kinds import kind_row
 
     vectors = embedder.embed_queries([r.text for r in rows])
     return np.stack([kind_row(r.text, v) for r, v in zip(rows, vectors, strict=True)])
@@ -95,8 +95,8 @@ def features(rows: list[Labelled], embedder) -> np.ndarray:  # noqa: ANN001
 
 def fit(x: np.ndarray, rows: list[Labelled], embedder_name: str, l2: float = 1.0):  # noqa: ANN201
     """One logistic model per class (KindModel)."""
-    from bot.kinds import CLASSES, CUES, KindModel
-    from bot.selection import LogisticModel
+    from bot.facts.selection import LogisticModel
+    from bot.question.kinds import CLASSES, CUES, KindModel
 
     names = (*(f"e5_{i}" for i in range(x.shape[1] - len(CUES))), *CUES)
     weight = np.asarray([PUBLIC_WEIGHT if r.public else 1.0 for r in rows])
@@ -119,7 +119,7 @@ def confusion(truth: list[str], said: list[str]) -> dict[str, dict[str, int]]:
 
 def markdown(title: str, table: dict[str, dict[str, int]]) -> str:
     """A confusion table with each kind's share read right."""
-    from bot.kinds import CLASSES
+    from bot.question.kinds import CLASSES
 
     lines = [
         f"#### {title}",
@@ -137,7 +137,7 @@ def markdown(title: str, table: dict[str, dict[str, int]]) -> str:
 
 
 def _cue(text: str) -> str:
-    from bot.kinds import SINGLE, classify
+    from bot.question.kinds import SINGLE, classify
 
     kind = classify(text).kind
     return "single" if kind in SINGLE else kind
@@ -145,7 +145,7 @@ def _cue(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Cross-validate by family, measure the public questions held out, fit and write."""
-    from bot.kinds import CLASSES, KIND_MODEL
+    from bot.question.kinds import CLASSES, KIND_MODEL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=KIND_MODEL)

@@ -5,10 +5,10 @@ in one fold), with an ablation against the rules it replaces.
     .venv/bin/python benchmarks/train_rows.py   # -> bot/data/rows.json, results/train_rows.md
 
 For every question of `parallel_reports.py`, asked in en, vi and ru, each report's candidate
-row (its answering sentence and the figure in it; see `bot.across`) is one example: right when
-the report is a version of the question's article and the figure is that version's gold
-figure. A row the model finds more likely right than not is stated; the others are "not
-stated". Scored as `parallel_reports.py` scores a table.
+row (its answering sentence and the figure in it; see `bot.reports.across`) is one
+example: right when the report is a version of the question's article and the figure is
+that version's gold figure. A row the model finds more likely right than not is stated; the
+others are "not stated". Scored as `parallel_reports.py` scores a table.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def picks_cross_validated(groups: list[PickGroup]) -> dict[str, dict[str, float]
     """The share of versions whose gold figure is picked: before, and by a pick model fitted
     without the version's article (listwise)."""
     from bot import across
-    from bot.selection import LogisticModel
+    from bot.facts.selection import LogisticModel
 
     out: dict[str, dict[str, float]] = {}
     picked = {}
@@ -195,7 +195,7 @@ def cross_validated(
     examples: list[Example], features: tuple[str, ...], all_features: tuple[str, ...]
 ) -> np.ndarray:
     """Decisions for every example by a row model fitted without the example's article."""
-    from bot.selection import LogisticModel
+    from bot.facts.selection import LogisticModel
 
     columns = [all_features.index(f) for f in features]
     x = np.stack([e.features for e in examples])[:, columns]
@@ -263,7 +263,7 @@ def table(rows: dict[str, dict[str, dict[str, float]]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Collect rows, cross-validate the variants, fit the shipped model."""
     from bot import across
-    from bot.selection import LogisticModel
+    from bot.facts.selection import LogisticModel
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=None)

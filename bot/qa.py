@@ -6,17 +6,17 @@ import threading
 import time
 from collections.abc import Sequence
 
-from bot.across import AcrossReports
-from bot.extractive import ExtractiveAnswerer
-from bot.features import analyse
-from bot.figures import asks_for_quantity
-from bot.followup import resolve_followup
-from bot.kinds import ACROSS, SINGLE, Reading, kind_model, read
+from bot.facts.extractive import ExtractiveAnswerer
+from bot.facts.features import analyse
+from bot.facts.retrieval import ReportRetriever, Retriever
+from bot.facts.selection import shipped_models
 from bot.language import EMPTY_INDEX, detect_language
 from bot.models import Answer, Turn
-from bot.overview import Overview
-from bot.retrieval import ReportRetriever, Retriever
-from bot.selection import shipped_models
+from bot.question.figures import asks_for_quantity
+from bot.question.followup import resolve_followup
+from bot.question.kinds import ACROSS, SINGLE, Reading, kind_model, read
+from bot.reports.across import AcrossReports
+from bot.reports.overview import Overview
 from indexing.embeddings import Embedder, get_embedder
 from indexing.settings import Settings
 from indexing.store import Store, StoreError
@@ -66,7 +66,7 @@ class QA:
                 self._store, self._embedder = store, embedder
                 self._extractive = ExtractiveAnswerer(embedder)
                 if self.settings.llm:
-                    from bot.generative import GenerativeAnswerer
+                    from bot.facts.generative import GenerativeAnswerer
 
                     self._generative = GenerativeAnswerer(self.settings.llm)
                 self._retriever = Retriever(store, embedder)

@@ -13,16 +13,15 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from indexing.numbers import DIGITS, NUMBER, normalise_number, written_numbers
 from indexing.text import fold
 
-_CORE = r"(?<![\w.,])\d+(?:[ \u00a0.,]\d{3})*(?:[.,]\d+)?"
-NUMBER = re.compile(_CORE + r"(?!\w)")
 _SCALE = (
     r"(?:\s+(?:tys\.|tysięcy|tysiące|mln|mld|milion\w*|miliard\w*|thousand|million|billion|"
     r"trillion|nghìn|ngàn|triệu|tỷ|tỉ))?"
 )
 _UNIT = r"(?:\s*(?:%|procent\w*|percent|VND|đồng|zł|złotych|USD|EUR|ha|km|m2|m²)(?!\w))?"
-FIGURE = re.compile(f"(?:{_CORE})(?!\\w){_SCALE}{_UNIT}", re.IGNORECASE)
+FIGURE = re.compile(f"(?:{DIGITS})(?!\\w){_SCALE}{_UNIT}", re.IGNORECASE)
 _MONTH = re.compile(
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|styczni\w*|lut\w*|marc\w*|"
@@ -51,19 +50,6 @@ _UNITS = [
     (re.compile(r"^(?:km\b|kilomet\w*|kilometr\w*)"), "km"),
 ]
 _THING_WORDS = 4
-
-
-def normalise_number(text: str) -> str:
-    """'15,000' / '15 000' / '15.000' -> '15000'; '2,3' -> '2.3'; '97%' -> '97'."""
-    text = text.strip().replace("\u00a0", " ").rstrip("%")
-    if re.fullmatch(r"\d{1,3}(?:[ .,]\d{3})+", text):
-        return re.sub(r"[ .,]", "", text)
-    return text.replace(",", ".").replace(" ", "")
-
-
-def numbers_in(text: str) -> set[str]:
-    """Every figure in a text, normalised."""
-    return {normalise_number(m.group(0)) for m in NUMBER.finditer(text)}
 
 
 @dataclass(frozen=True)
@@ -163,8 +149,6 @@ def unit_after(sentence: str, end: int) -> str:
 def mentions(sentence: str, language: str) -> list[Mention]:
     """Every figure of a sentence that is not a year or a date, digits and number words,
     with its normalised value and unit."""
-    from indexing.lexical import written_numbers
-
     found: list[Mention] = []
     for match in NUMBER.finditer(sentence):
         raw = normalise_number(match.group(0))

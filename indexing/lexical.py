@@ -2,14 +2,11 @@
 
 - Language: py3langid (ships its model). Replies are in en, pl or vi; lemmas in whatever
   language a text is in, where simplemma has data for it.
-- Lemmas: simplemma (ships its dictionaries), so "Warszawy" meets "Warszawa" and "modeli"
-  meets "model". Vietnamese does not inflect and simplemma has no data for it: folded
-  tokens stand as they are.
+- Lemmas: simplemma, in `indexing.lemmas`.
 - Stems: Snowball (snowballstemmer, pure Python) beside the lemma, so that words outside
   simplemma's dictionaries (names, rare and technical words) still meet their other forms.
   Measured on the public sets (README, "Libraries"): lemma and stem together beat the lemma.
-- Number words: num2words written out for 0-100 and the scales, then inverted, so "two",
-  "trzy" and "hai" are figures like "2".
+- Figures and number words are one term each, from `indexing.numbers`.
 Everything is accent-folded ("Kim Bảng" -> "kim bang") after lemmatising.
 """
 
@@ -20,11 +17,11 @@ import re
 import threading
 from dataclasses import dataclass
 
-from indexing.text import fold
+from indexing.lemmas import lemma
+from indexing.numbers import NUMBER, normalise_number
+from indexing.text import POSSESSIVE, WORD, fold
 
 REPLY_LANGUAGES = ("en", "pl", "vi")
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-_POSSESSIVE = re.compile(r"['’]s?$")
 _lock = threading.Lock()
 
 
@@ -52,35 +49,6 @@ def reply_language(text: str) -> str:
     total = sum(ranked.get(lang, 0.0) for lang in REPLY_LANGUAGES) or 1.0
     best = max(REPLY_LANGUAGES, key=lambda lang: ranked.get(lang, 0.0))
     return best if ranked.get(best, 0.0) / total >= 0.5 else "en"
-
-
-@functools.cache
-def _simplemma_languages() -> frozenset[str]:
-    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
-
-    return frozenset(SUPPORTED_LANGUAGES)
-
-
-@functools.lru_cache(maxsize=200_000)
-def lemma(word: str, language: str) -> str:
-    """The folded lemma of one word (the folded word where there is no dictionary)."""
-    word = _POSSESSIVE.sub("", word) or word
-    if language in _simplemma_languages() and not word.isdigit():
-        from simplemma import lemmatize
-
-        # low_memory: the same dictionaries, loaded in 2 s instead of 3.3 s (Polish).
-        word = lemmatize(word, lang=language, low_memory=True)
-    return fold(word)
-
-
-def known_word(word: str, language: str) -> bool | None:
-    """Whether simplemma's dictionary of the language knows the word (lower-cased); None
-    for a language without one."""
-    if language not in _simplemma_languages():
-        return None
-    from simplemma import is_known
-
-    return bool(is_known(word.lower(), lang=language))
 
 
 #: Whether word forms include stems (`train_answerer.py --no-stems` measures them off).
@@ -119,7 +87,7 @@ def stem(word: str, language: str) -> str | None:
 
 def words(text: str) -> list[str]:
     """Word tokens as written."""
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def terms(text: str, language: str) -> list[frozenset[str]]:
@@ -129,8 +97,6 @@ def terms(text: str, language: str) -> list[frozenset[str]]:
     Both, because a dictionary lemma can be wrong for a name ("Kim" is also a form of
     Polish "kto"). Figures are one term each, normalised ("15,000" -> "15000").
     """
-    from indexing.figures import NUMBER, normalise_number
-
     out: list[frozenset[str]] = []
     last = 0
     for match in NUMBER.finditer(text):
@@ -144,7 +110,7 @@ def terms(text: str, language: str) -> list[frozenset[str]]:
 def _word_forms(text: str, language: str) -> list[frozenset[str]]:
     found = []
     for word in words(text):
-        bare = _POSSESSIVE.sub("", word) or word
+        bare = POSSESSIVE.sub("", word) or word
         forms = {fold(bare), lemma(word, language)}
         stemmed = stem(bare, language) if STEMS else None
         if stemmed:
@@ -178,9 +144,9 @@ def names(question: str, language: str) -> list[NameSpan]:
     """Capitalised word runs that do not start the question ("Warsaw", "Nikola Tesla").
 
     No lists of generic words: whether a capitalised word says which report is meant is
-    left to the fitted weights (see bot/selection.py).
+    left to the fitted weights (see bot/facts/selection.py).
     """
-    tokens = list(_WORD.finditer(question))
+    tokens = list(WORD.finditer(question))
     spans: list[NameSpan] = []
     run: list[re.Match[str]] = []
     for i, match in enumerate(tokens + [None]):  # type: ignore[operator]
@@ -193,75 +159,3 @@ def names(question: str, language: str) -> list[NameSpan]:
             spans.append(NameSpan(name=name, start=run[0].start(), end=run[-1].end()))
             run = []
     return spans
-
-
-_SCALES = {1000: "thousand", 1_000_000: "million", 1_000_000_000: "billion"}
-
-
-@functools.cache
-def number_words(language: str) -> dict[str, int]:
-    """Written-out numbers of a language, folded: {"two": 2, "dwadziescia": 20, ...}."""
-    try:
-        from num2words import num2words
-    except ImportError:  # pragma: no cover - a declared dependency
-        return {}
-    table: dict[str, int] = {}
-    for n in [*range(0, 101), 1000, 1_000_000, 1_000_000_000]:
-        try:
-            written = num2words(n, lang=language)
-        except (NotImplementedError, OverflowError, ValueError, TypeError):
-            return table
-        folded = _number_key(written, language)
-        # "one thousand" -> also "thousand"; "mot trieu" -> also "trieu"
-        table.setdefault(folded, n)
-        if n in _SCALES and " " in folded:
-            table.setdefault(folded.split()[-1], n)
-    return table
-
-
-def _number_key(text: str, language: str) -> str:
-    """A number word as the table keys it: folded, but for Vietnamese only lowercased, whose
-    tones tell numbers from words ("tỷ" is a billion, "công ty" a company)."""
-    return text.lower() if language == "vi" else fold(text)
-
-
-@functools.cache
-def _number_starts(language: str) -> frozenset[str]:
-    """The words a written number can start with ("forty" of "forty-two")."""
-    return frozenset(re.split(r"[ -]", key)[0] for key in number_words(language))
-
-
-@functools.lru_cache(maxsize=50_000)
-def written_numbers(text: str, language: str) -> tuple[tuple[int, int, int], ...]:
-    """Numbers written as words in a text: (start, end, value), longest match first.
-
-    Cached: answering asks it of the same candidate sentences question after question."""
-    table = number_words(language)
-    if not table:
-        return ()
-    starts = _number_starts(language)
-    tokens = list(_WORD.finditer(text))
-    lemmas = [
-        _number_key(m.group(0), language) if language == "vi" else lemma(m.group(0), language)
-        for m in tokens
-    ]
-    found: list[tuple[int, int, int]] = []
-    i = 0
-    while i < len(tokens):
-        if lemmas[i] not in starts and _number_key(tokens[i].group(0), language) not in starts:
-            i += 1
-            continue
-        for size in (3, 2, 1):
-            if i + size > len(tokens):
-                continue
-            group = tokens[i : i + size]
-            key = " ".join(lemmas[i : i + size])
-            if size == 2 and text[group[0].end() : group[1].start()] == "-":
-                key = "-".join(_number_key(m.group(0), language) for m in group)  # "forty-two"
-            if key in table:
-                found.append((group[0].start(), group[-1].end(), table[key]))
-                i += size
-                break
-        else:
-            i += 1
-    return tuple(found)

@@ -7,6 +7,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+#: A word token as written ("Kim", "Bảng's").
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+#: An English possessive ending, stripped before lemmatising.
+POSSESSIVE = re.compile(r"['’]s?$")
+
 
 class NotTextError(ValueError):
     """The bytes are not text in any encoding we can recognise."""

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from bot.figures import numbers_in
+from bot.facts.retrieval import ReportRetriever
 from bot.models import Turn
-from bot.retrieval import ReportRetriever
+from indexing.numbers import numbers_in
 
 EXAMPLE = "How many skilled mass mobilization models were replicated in Kim Bang?"
 
@@ -148,7 +148,7 @@ def test_follow_up_history_as_dicts_and_in_vietnamese(qa) -> None:  # noqa: ANN0
 
 
 def test_follow_up_to_a_place_the_reports_lack(qa) -> None:  # noqa: ANN001
-    # A place no report mentions: the name rule (bot/names.py) refuses and says which.
+    # A place no report mentions: the name rule (bot/facts/names.py) refuses and says which.
     result = qa.answer("And in Hanoi?", history=[Turn(question=EXAMPLE)])
     assert not result.answered
     assert "Hanoi" in result.answer

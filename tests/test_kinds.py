@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kinds import classify, followup_reading, single_report_question
 from bot.models import Answer, TableRow
+from bot.question.kinds import classify, followup_reading, single_report_question
 from bot.rendering import aligned_table, render_answer, split_blocks
 from indexing.figures import mentions
 
@@ -52,7 +52,7 @@ KINDS = [
 
 @pytest.mark.parametrize(("question", "kind"), KINDS)
 def test_kind_of_question(question: str, kind: str) -> None:
-    from bot.figures import asks_for_quantity
+    from bot.question.figures import asks_for_quantity
 
     assert classify(question, asks_for_quantity(question)).kind == kind
 
@@ -161,13 +161,13 @@ def test_unit_after_a_figure(sentence: str, figure: str, unit: str) -> None:
     ],
 )
 def test_figure_questions_name_the_kind_of_figure(question: str, kind: str) -> None:
-    from bot.features import analyse
+    from bot.facts.features import analyse
 
     assert analyse(question).wants_unit == kind
 
 
 def test_figure_features_tell_the_asked_unit() -> None:
-    from bot.features import FIGURE_FEATURES, analyse, figure_rows, figures_of
+    from bot.facts.features import FIGURE_FEATURES, analyse, figure_rows, figures_of
 
     sentence = (
         "Mieszkańcy przekazali 1,5 miliarda VND i oddali 4200 metrów kwadratowych gruntu "
@@ -210,8 +210,8 @@ def e5():  # noqa: ANN201
 
 @pytest.mark.parametrize(("question", "kind"), LEARNED)
 def test_learned_reading(e5, question: str, kind: str) -> None:  # noqa: ANN001
-    from bot.figures import asks_for_quantity
-    from bot.kinds import read
+    from bot.question.figures import asks_for_quantity
+    from bot.question.kinds import read
 
     vector = e5.embed_query(question)
     assert read(question, vector, e5.name, asks_for_quantity(question)).kind == kind
@@ -221,7 +221,7 @@ def test_learned_reading_needs_its_embedder() -> None:
     """Another embedder's vectors mean nothing to the model: the cues read the question."""
     import numpy as np
 
-    from bot.kinds import read
+    from bot.question.kinds import read
 
     question = "Which district replicated the most models?"
     assert read(question, np.zeros(7), "some-other-model", False).kind == "compare"
@@ -229,7 +229,7 @@ def test_learned_reading_needs_its_embedder() -> None:
 
 
 def test_follow_up_marker_is_read_before_the_model() -> None:
-    from bot.kinds import Reading, marked, read
+    from bot.question.kinds import Reading, marked, read
 
     question = marked("How many models were replicated?", Reading("total"), "en")
     assert read(question, None, "e5-small-q4", True).kind == "total"

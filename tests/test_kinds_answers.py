@@ -98,7 +98,7 @@ def test_total_adds_what_is_stated_and_says_where(districts) -> None:  # noqa: A
 
 def test_total_adds_area_in_one_base_unit(districts) -> None:  # noqa: ANN001
     """Thanh Liem's 1.5 hectares is 15,000 m2: added after conversion, never left out."""
-    from bot.across import in_base
+    from bot.reports.across import in_base
 
     answer = _checked(
         districts.answer("How much land did residents donate in all districts together?")

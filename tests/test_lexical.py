@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.features import analyse
-from indexing.lexical import names, reply_language, terms, vocabulary, written_numbers
+from bot.facts.features import analyse
+from indexing.lexical import names, reply_language, terms, vocabulary
+from indexing.numbers import written_numbers
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.figures import numbers_in
+from bot.facts.verify import verify
 from bot.models import Answer, Citation, Context, Sentence
 from bot.rendering import TELEGRAM_LIMIT, render_answer, split_blocks
-from bot.verify import verify
 from indexing.loaders import LoadError, parse_html, parse_markdown, parse_text
+from indexing.numbers import numbers_in
 from indexing.text import NotTextError, decode_bytes, join_lines, sentence_spans
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.features import FIGURE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES
-from bot.selection import AnswerModels, LogisticModel, shipped_models
+from bot.facts.features import FIGURE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES
+from bot.facts.selection import AnswerModels, LogisticModel, shipped_models
 
 
 def _data(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:

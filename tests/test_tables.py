@@ -26,7 +26,7 @@ def _gap(question: str) -> pytest.param:  # type: ignore[valid-type]
 
 
 def _stated(answer) -> dict[str, float]:  # noqa: ANN001
-    from bot.across import in_base
+    from bot.reports.across import in_base
 
     return {
         r.source: in_base(r.value, r.unit or "")[0] for r in answer.table if r.value is not None
@@ -140,7 +140,7 @@ def test_tasks_for_2024_are_the_announced_items(districts) -> None:  # noqa: ANN
 
 
 def test_condition_reading() -> None:
-    from bot.across import read_condition
+    from bot.reports.across import read_condition
 
     cases = {
         "Which districts reported fewer than 50 models?": ("<", 50, "fewer than 50"),
@@ -157,7 +157,7 @@ def test_condition_reading() -> None:
 
 
 def test_hectares_convert_with_pint() -> None:
-    from bot.across import in_base
+    from bot.reports.across import in_base
 
     assert in_base(1.5, "ha") == (15000.0, "m2")
     assert in_base(700e6, "VND") == (700e6, "VND")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.facts.verify import verify
 from bot.models import Context, Sentence
-from bot.verify import verify
 
 
 def ctx(n: int, text: str) -> Context:

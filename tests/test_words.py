@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.features import CandidateParagraph, analyse
-from bot.names import unmentioned_names
+from bot.facts.features import CandidateParagraph, analyse
+from bot.facts.names import unmentioned_names
 from indexing.words import WordVectors, content_words, sentence_units, stand_out
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.figures import numbers_in
 from bot.models import Citation, Context
+from indexing.numbers import numbers_in
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 

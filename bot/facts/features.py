@@ -17,16 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.figures import (
-    NUMBER,
-    asked_unit,
-    asks_for_quantity,
-    asks_for_year,
-    normalise_number,
-    unit_kind,
-)
+from bot.question.figures import asked_unit, asks_for_quantity, asks_for_year, unit_kind
 from indexing import lexical
 from indexing.embeddings import Embedder
+from indexing.numbers import NUMBER, normalise_number, written_numbers
 from indexing.words import WordVectors, content_words, sentence_units, stand_out
 
 #: Feature names, in the order of the vectors; the weights file names them too.
@@ -87,7 +81,7 @@ QUESTION_FEATURES = (
 #: The question-level features from single-word vectors (`focus_match`).
 FOCUS_FEATURES = ("focus_min", "focus_mean", "target_min")
 #: Question-level features that cost time to compute: computed only for a model that uses
-#: them (`optional_evidence`), always in training.
+#: them (`extractive.optional_evidence`), always in training.
 OPTIONAL_FEATURES = ("name_missing_across", "use_sim", "use_known")
 
 #: Words asking for a name or place, per question language. Matched in every language they
@@ -395,7 +389,7 @@ def focus_match(
     (`indexing.words.stand_out`). Returns the weakest word's, the mean, and for "how many"
     questions the weakest of the counted thing's words ("hospitals" in "How many hospitals
     were opened?"; the weakest word otherwise)."""
-    from bot.figures import quantity_target
+    from bot.question.figures import quantity_target
 
     asked = content_words(question.text, question.language, skip_names=True)
     units = sentence_units(sentence, language)
@@ -448,7 +442,7 @@ def figure_target_match(
     "How many petitions..." over "109 models were replicated" is a near miss that only this
     tells apart; 0 when the question wants no figure or the sentence has none.
     """
-    from bot.figures import quantity_target
+    from bot.question.figures import quantity_target
 
     if not question.wants_figure:
         return 0.0
@@ -516,7 +510,7 @@ def figures_of(sentence: str, question: QuestionInfo, language: str) -> list[Fig
     """Candidate answer figures of a sentence: digit figures with their scale and unit words,
     and written numbers; not the question's own figures, nor years and dates unless the
     question asks when."""
-    from bot.figures import figures_in
+    from indexing.figures import figures_in
 
     found: list[FigureCandidate] = []
     position = 0
@@ -526,7 +520,7 @@ def figures_of(sentence: str, question: QuestionInfo, language: str) -> list[Fig
             continue
         position = start + len(figure.text)
         found.append(FigureCandidate(start, position, figure.text, False))
-    for start, end, value in lexical.written_numbers(sentence, language):
+    for start, end, value in written_numbers(sentence, language):
         overlaps = any(f.start <= start < f.end for f in found)
         if not overlaps and str(value) not in question.numbers:
             found.append(FigureCandidate(start, end, sentence[start:end], True))
@@ -600,25 +594,3 @@ def second_opinion(
         return (float(_use_vector(question) @ _use_vector(sentence)), 1.0)
     except ImportError:  # the `bench` extra is not installed
         return (0.0, 0.0)
-
-
-def optional_evidence(
-    question: QuestionInfo,
-    paragraphs: list[CandidateParagraph],
-    sentence: str,
-    language: str,
-    needed: tuple[str, ...] | None = None,
-) -> tuple[float, float, float]:
-    """The `OPTIONAL_FEATURES` that `needed` names (all when None; 0 for the others)."""
-    from bot.names import unmentioned_names
-
-    def wanted(name: str) -> bool:
-        return needed is None or name in needed
-
-    missing = 0.0
-    if wanted("name_missing_across"):
-        missing = float(bool(unmentioned_names(question, paragraphs, across=True)))
-    use = (0.0, 0.0)
-    if wanted("use_sim") or wanted("use_known"):
-        use = second_opinion(question.text, question.language, sentence, language)
-    return (missing, *use)

@@ -1,21 +1,16 @@
-"""Figures: finding them in text, normalising them, and spotting questions that ask for one."""
+"""The figure a question asks for: whether it asks for one, of which kind (money, area,
+percentage, count) and the thing it counts."""
 
 from __future__ import annotations
 
 import re
 
-from indexing.figures import NUMBER, Figure, figures_in, normalise_number, numbers_in
 from indexing.text import fold
 
 __all__ = [
-    "NUMBER",
-    "Figure",
     "asks_for_quantity",
     "asked_unit",
     "asks_for_year",
-    "figures_in",
-    "normalise_number",
-    "numbers_in",
     "quantity_target",
     "unit_kind",
 ]

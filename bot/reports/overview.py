@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot.features import QuestionInfo
-from bot.kinds import Reading
+from bot.facts.features import QuestionInfo
 from bot.models import Answer, Citation
+from bot.question.kinds import Reading
 from indexing import lexical
 from indexing.store import ReportEntry, Store, StoredParagraph
 from indexing.text import split_sentences

@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.selection import LogisticModel
+from bot.facts.selection import LogisticModel
 from indexing.text import fold
 
 Kind = Literal["fact", "figure", "summary", "metadata", "list", "compare", "total", "reports"]
@@ -304,7 +304,7 @@ def classify(question: str, wants_figure: bool = False) -> Reading:
 
 #: The learned reading (`benchmarks/train_kinds.py`): one-vs-rest logistic models over the
 #: question's e5 vector and the cue features below.
-KIND_MODEL = Path(__file__).with_name("data") / "kinds.json"
+KIND_MODEL = Path(__file__).parent.parent / "data" / "kinds.json"
 #: The classes it tells apart: fact and figure are one class, "single", split afterwards by
 #: the figure cue the answer models use too (`asks_for_quantity`).
 CLASSES = ("single", "summary", "metadata", "reports", "list", "compare", "total")
@@ -332,7 +332,7 @@ CUES = (
 def cue_features(question: str) -> np.ndarray:
     """What the hand-written cue lists say of a question, as numbers (features of the
     learned reading; they do not decide alone)."""
-    from bot.figures import asks_for_quantity
+    from bot.question.figures import asks_for_quantity
 
     text = " ".join(fold(question).replace("’", "'").split())
     marker = any(text.endswith(fold(m)) for markers in _MARKERS.values() for m in markers.values())

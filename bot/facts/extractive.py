@@ -1,7 +1,7 @@
 """The offline answerer: verbatim sentences from the reports, the figure pulled out, and an
 honest "the reports don't say" when the evidence is weak.
 
-Every decision here is a fitted model of `bot.selection` (README, "Answering"):
+Every decision here is a fitted model of `bot.facts.selection` (README, "Answering"):
 - which sentence answers: the sentence model's best, among the candidates' sentences;
 - whether to quote the runner-up of the same paragraph too: when its probability is close;
 - whether to answer at all: the refusal model's score against the fitted threshold;
@@ -12,24 +12,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.features import (
+from bot.facts.features import (
     FIGURE_FEATURES,
     FOCUS_FEATURES,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    CandidateParagraph,
+    QuestionInfo,
     figure_rows,
     figure_target_match,
     figures_of,
     focus_match,
-    optional_evidence,
     question_row,
+    second_opinion,
     word_vectors,
 )
+from bot.facts.names import unmentioned_names
+from bot.facts.retrieval import Retrieval
+from bot.facts.selection import AnswerModels, shipped_models
 from bot.language import not_in_reports
 from bot.models import Answer
-from bot.names import unmentioned_names
-from bot.retrieval import Retrieval
-from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
 from indexing.lexical import reply_language
 
@@ -186,7 +188,7 @@ class ExtractiveAnswerer:
 
 #: Refuse when the question names something (a capitalised run past its start: a place, a
 #: person) that neither the candidate paragraphs nor their reports' titles contain, when
-#: some candidate is in the question's language (`bot.names`; across languages the refusal
+#: some candidate is in the question's language (`bot.facts.names`; across languages the refusal
 #: model weighs it instead). Measured on the public sets in the README ("Answer quality",
 #: the name rule's row of the ablation).
 NAME_RULE = True
@@ -293,3 +295,24 @@ def _quotes(text: str, sentences: list[str]) -> list[str]:
         if not between.strip():
             return [text[spans[0][0] : spans[1][1]]]
     return [text[a:b] if a >= 0 else s for (a, b), s in zip(spans, sentences, strict=True)]
+
+
+def optional_evidence(
+    question: QuestionInfo,
+    paragraphs: list[CandidateParagraph],
+    sentence: str,
+    language: str,
+    needed: tuple[str, ...] | None = None,
+) -> tuple[float, float, float]:
+    """The `OPTIONAL_FEATURES` that `needed` names (all when None; 0 for the others)."""
+
+    def wanted(name: str) -> bool:
+        return needed is None or name in needed
+
+    missing = 0.0
+    if wanted("name_missing_across"):
+        missing = float(bool(unmentioned_names(question, paragraphs, across=True)))
+    use = (0.0, 0.0)
+    if wanted("use_sim") or wanted("use_known"):
+        use = second_opinion(question.text, question.language, sentence, language)
+    return (missing, *use)

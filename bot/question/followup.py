@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.figures import NUMBER
 from bot.language import detect_language
 from bot.models import Turn
 from indexing.lexical import NameSpan
+from indexing.numbers import NUMBER
 from indexing.text import fold
 
 _ELLIPTICAL = re.compile(
@@ -242,7 +242,7 @@ def resolve_followup(question: str, history: Sequence[Turn] | None) -> str:
 def _switch_kind(question: str, base: str) -> str | None:
     """ "And the total?" after a comparison (or "And which has the most?" after a total):
     the earlier question, asked as the new kind, so the counted thing carries over."""
-    from bot.kinds import ACROSS, classify, followup_reading, marked
+    from bot.question.kinds import ACROSS, classify, followup_reading, marked
 
     new = followup_reading(question)
     if new is None or len(re.findall(r"\w+", question)) > 6:

@@ -3,7 +3,7 @@
 Measured on public QA sets (README, "Retrieval"): a paragraph's best sentence matches a
 question better than the whole paragraph's vector does, in every language pair tried, so
 paragraphs are found through their sentences. The candidates' every sentence is then scored
-by the fitted sentence model (`bot.selection`), and paragraphs are ranked by their best
+by the fitted sentence model (`bot.facts.selection`), and paragraphs are ranked by their best
 sentence: lexical evidence (names, figures, lemmas) enters there, as fitted weights rather
 than hand-set boosts.
 """
@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.features import (
+from bot.facts.features import (
     SENTENCE_FEATURES,
     CandidateParagraph,
     QuestionInfo,
@@ -26,8 +26,8 @@ from bot.features import (
     analyse,
     sentence_table,
 )
+from bot.facts.selection import AnswerModels, shipped_models
 from bot.models import Context, Sentence
-from bot.selection import AnswerModels, shipped_models
 from indexing.embeddings import Embedder
 from indexing.store import Store, StoredParagraph
 

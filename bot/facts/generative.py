@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot import prompts
+from bot.facts import prompts
+from bot.facts.verify import verify
 from bot.models import Answer, Context, Turn
-from bot.verify import verify
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from indexing.lexical import names, terms, words
 from indexing.text import fold
 
 if TYPE_CHECKING:
-    from bot.features import CandidateParagraph, QuestionInfo
+    from bot.facts.features import CandidateParagraph, QuestionInfo
 
 #: Two spellings of a word of at least `_FUZZY_LENGTH` letters are one name at this
 #: similarity (difflib's ratio): one or two letters apart in a word of eight.
@@ -85,6 +85,6 @@ def _latin(text: str) -> bool:
 def _foreign(word: str, language: str) -> bool:
     """Whether a word of a name is no word of its question's language (written alike in
     every language), where that language has a dictionary to ask."""
-    from indexing.lexical import known_word
+    from indexing.lemmas import known_word
 
     return known_word(word, language) is False

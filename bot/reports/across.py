@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.extractive import ExtractiveAnswerer
-from bot.features import (
+from bot.facts.extractive import ExtractiveAnswerer
+from bot.facts.features import (
     FIGURE_FEATURES,
     FOCUS_FEATURES,
     OPTIONAL_FEATURES,
@@ -36,12 +36,12 @@ from bot.features import (
     figures_of,
     sentence_table,
 )
-from bot.figures import asked_unit, quantity_target, unit_kind
-from bot.kinds import ACROSS, Reading, classify, single_report_question
+from bot.facts.retrieval import Retrieval
+from bot.facts.selection import AnswerModels, LogisticModel
 from bot.models import Answer, Citation, TableRow
-from bot.overview import named_reports
-from bot.retrieval import Retrieval
-from bot.selection import AnswerModels, LogisticModel
+from bot.question.figures import asked_unit, quantity_target, unit_kind
+from bot.question.kinds import ACROSS, Reading, classify, single_report_question
+from bot.reports.overview import named_reports
 from indexing import lexical
 from indexing.embeddings import Embedder
 from indexing.figures import Mention
@@ -62,9 +62,9 @@ THING_CACHE = 50_000
 #: benchmarks/results/train_rows.md).
 FIGURE_BY_THING = True
 #: The row model (`benchmarks/train_rows.py`).
-ROWS = Path(__file__).with_name("data") / "rows.json"
+ROWS = Path(__file__).parent.parent / "data" / "rows.json"
 #: The pick model (`benchmarks/train_rows.py`): which sentence and figure of a report answer.
-PICKS = Path(__file__).with_name("data") / "picks.json"
+PICKS = Path(__file__).parent.parent / "data" / "picks.json"
 #: Sentences of a report the pick model chooses among (the sentence model's best).
 PICK_SENTENCES = 3
 #: What the pick model reads about a (sentence, figure) pair.
@@ -846,7 +846,7 @@ _CONDITION_PATTERNS = [(re.compile(p), op) for p, op in _CONDITIONS]
 def read_condition(question: str) -> Condition | None:
     """The condition a question puts on the figures, if any ("fewer than 50 models",
     "mniej niż 50", "ít hơn 50", "between 50 and 70", "the top 3")."""
-    from indexing.figures import normalise_number
+    from indexing.numbers import normalise_number
 
     folded = fold(question)
     if len(folded) != len(question):  # folding changed the length: spans would not map

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-WEIGHTS = Path(__file__).with_name("data") / "answerer.json"
+WEIGHTS = Path(__file__).parent.parent / "data" / "answerer.json"
 
 
 @dataclass
