@@ -56,7 +56,7 @@ class Example:
 
 def collect(qa, reports, asked: list[Asked], languages=ASKED) -> list[Example]:  # noqa: ANN001
     """Every candidate row of every question, with its features and whether it is right."""
-    from bot import across
+    from bot.reports import across
 
     qa.answer("warm-up")
     engine = qa._across  # noqa: SLF001 - the training script reads the product's own rows
@@ -104,7 +104,7 @@ class PickGroup:
 def collect_picks(qa, reports, asked: list[Asked], languages=ASKED) -> list[PickGroup]:  # noqa: ANN001
     """The pick model's training groups: every version of the article that states the gold
     figure in digits, with its candidate pairs."""
-    from bot import across
+    from bot.reports import across
 
     engine = qa._across  # noqa: SLF001
     filename = {a.id: a.filename for a in reports}
@@ -132,8 +132,8 @@ def collect_picks(qa, reports, asked: list[Asked], languages=ASKED) -> list[Pick
 def picks_cross_validated(groups: list[PickGroup]) -> dict[str, dict[str, float]]:
     """The share of versions whose gold figure is picked: before, and by a pick model fitted
     without the version's article (listwise)."""
-    from bot import across
     from bot.facts.selection import LogisticModel
+    from bot.reports import across
 
     out: dict[str, dict[str, float]] = {}
     picked = {}
@@ -262,8 +262,8 @@ def table(rows: dict[str, dict[str, dict[str, float]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Collect rows, cross-validate the variants, fit the shipped model."""
-    from bot import across
     from bot.facts.selection import LogisticModel
+    from bot.reports import across
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=None)
