@@ -165,8 +165,101 @@ def quality() -> dict[str, dict[str, dict[str, float]]]:
     return results
 
 
+#: Syllables of the synthetic reports' place names: 80 x 80 distinct two-word places.
+SYLLABLES = [
+    "an",
+    "bac",
+    "binh",
+    "cam",
+    "chau",
+    "chi",
+    "dai",
+    "dan",
+    "dien",
+    "dinh",
+    "dong",
+    "duc",
+    "duong",
+    "gia",
+    "giang",
+    "ha",
+    "hai",
+    "ham",
+    "hoa",
+    "hoang",
+    "hong",
+    "hung",
+    "huong",
+    "khanh",
+    "kim",
+    "lac",
+    "lam",
+    "lang",
+    "lien",
+    "linh",
+    "loc",
+    "long",
+    "luc",
+    "ly",
+    "mai",
+    "minh",
+    "my",
+    "nam",
+    "ngoc",
+    "nhan",
+    "nghia",
+    "ninh",
+    "phong",
+    "phu",
+    "phuc",
+    "quang",
+    "que",
+    "son",
+    "tam",
+    "tan",
+    "tay",
+    "thach",
+    "thai",
+    "thang",
+    "thanh",
+    "thien",
+    "thinh",
+    "thuan",
+    "thuy",
+    "tien",
+    "tinh",
+    "trung",
+    "truong",
+    "tuan",
+    "tuong",
+    "van",
+    "vinh",
+    "xuan",
+    "yen",
+    "bao",
+    "cuong",
+    "dao",
+    "hau",
+    "khe",
+    "lai",
+    "le",
+    "mo",
+    "na",
+]
+
+
+def place_name(i: int) -> str:
+    """A distinct two-syllable place for report i ("Kim Bao")."""
+    first, second = SYLLABLES[i % len(SYLLABLES)], SYLLABLES[(i // len(SYLLABLES)) % 80]
+    return f"{first.title()} {second.title()}"
+
+
 def synthetic_store(settings: Settings, paragraphs: int, dim: int = 384) -> None:
-    """Fill a store with `paragraphs` generated paragraphs and random unit vectors."""
+    """Fill a store with `paragraphs` generated paragraphs (20 a report, each report about
+    its own place) and random unit vectors; each paragraph holds a figure (models, money or
+    land), written into the figures table as the indexer writes it."""
+    from indexing.figures import encode, mentions, thing_text
+
     store = Store(settings)
     store.reset()
     store.open(E5)
@@ -180,23 +273,34 @@ def synthetic_store(settings: Settings, paragraphs: int, dim: int = 384) -> None
         vectors = rng.standard_normal((count, dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         ids, texts, unit_meta, para_meta = [], [], [], []
+        thing_ids, thing_texts, thing_meta = [], [], []
         for i in range(start, start + count):
             report = f"synthetic/report-{i // per_report:05d}.txt"
-            district = DISTRICTS[(i // per_report) % len(DISTRICTS)]
+            place = place_name(i // per_report)
             pid = f"s{i:07d}"
             text = (
-                f"W dystrykcie {district} powielono {pyrng.randint(1, 999)} modeli "
-                f"mobilizacji masowej w roku {2000 + i % 25}."
-            )
+                f"W dystrykcie {place} powielono {pyrng.randint(1, 999)} modeli "
+                f"mobilizacji masowej w roku {2000 + i % 25}.",
+                f"Mieszkańcy {place} przekazali {pyrng.randint(1, 999)} mln VND na drogi.",
+                f"W {place} oddano {pyrng.randint(100, 9999)} m2 gruntu pod nowe drogi.",
+            )[i % 3]
+            found = mentions(text, "pl")
             ids.append(pid)
             texts.append(text)
-            unit_meta.append({"source": report, "pid": pid, "i": 0})
+            meta = {"source": report, "pid": pid, "i": 0, "nfig": len(found)}
+            if found:
+                meta["figures"] = encode(found)
+            for k, mention in enumerate(found):
+                thing_ids.append(f"{pid}:0:{k}")
+                thing_texts.append(thing_text(text, mention))
+                thing_meta.append({"source": report, "pid": pid})
+            unit_meta.append(meta)
             para_meta.append(
                 {
                     "source": report,
                     "paragraph": i % per_report + 1,
                     "kind": "text",
-                    "title": f"Raport {district}",
+                    "title": f"Raport {place}",
                     "units": 1,
                 }
             )
@@ -204,14 +308,68 @@ def synthetic_store(settings: Settings, paragraphs: int, dim: int = 384) -> None
                 entries.append(
                     ReportEntry(
                         source=report,
-                        title=f"Raport {district}",
+                        title=f"Raport {place}",
+                        place=place,
+                        year=2023,
+                        file_hash=f"h{i}",
                         status="done",
                         paragraphs=per_report,
                     )
                 )
         store.add_units([f"{p}:0" for p in ids], vectors, texts, unit_meta)
+        things = rng.standard_normal((len(thing_ids), dim)).astype(np.float32)
+        things /= np.linalg.norm(things, axis=1, keepdims=True)
+        store.add_things(thing_ids, things, thing_texts, thing_meta)
         store.add_paragraphs(ids, vectors, texts, para_meta)
     store.put_reports(entries)
+
+
+def comparison_questions(reports: int, count: int = 30) -> list[str]:
+    """Compare and total questions: two or three places named, or every report."""
+    rng = random.Random(reports)
+    out = []
+    for i in range(count):
+        a, b, c = (place_name(rng.randrange(reports)) for _ in range(3))
+        out.append(
+            (
+                f"Compare {a} and {b}: how many models were replicated?",
+                f"How many models did {a}, {b} and {c} replicate?",
+                f"Ile pieniędzy przekazali mieszkańcy {a} i {b}?",
+                "Which district replicated the most models?",
+                "How much land was given in all districts together?",
+            )[i % 5]
+        )
+    return out
+
+
+def comparisons(settings: Settings, reports: int) -> dict[str, float]:
+    """The first comparison in a process whose model is loaded (one single question asked
+    before), then p50/p95 of 30 more, and the process's peak memory; in a new process."""
+    code = (
+        "import json, resource, statistics, sys, time\n"
+        "from bot.qa import QA\nfrom indexing.settings import Settings\n"
+        f"qa = QA(Settings(index_dir={str(settings.index_dir)!r}, "
+        f"chroma_url={settings.chroma_url!r}))\n"
+        "qa.answer('How many models were replicated in Kim Bao?')\n"
+        "asked = json.loads(sys.argv[1])\n"
+        "started = time.perf_counter()\n"
+        "first = qa.answer(asked[0])\n"
+        "first_ms = (time.perf_counter() - started) * 1000\n"
+        "times = []\n"
+        "for question in asked[1:]:\n"
+        "    started = time.perf_counter()\n"
+        "    result = qa.answer(question)\n"
+        "    times.append((time.perf_counter() - started) * 1000)\n"
+        "    assert result.kind in ('compare', 'total'), (question, result.kind)\n"
+        "print(json.dumps({'first': first_ms, 'p50': statistics.median(times),\n"
+        "    'p95': statistics.quantiles(times, n=100, method='inclusive')[94],\n"
+        "    'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    asked = json.dumps(comparison_questions(reports))
+    done = subprocess.run(
+        [sys.executable, "-c", code, asked], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def latency(settings: Settings, questions: list[str]) -> dict[str, float]:
@@ -253,6 +411,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--paragraphs", type=int, default=240)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--compare-from", type=int, default=10000, help="sizes to compare at")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -293,6 +452,7 @@ def main() -> None:
         for i in range(100)
     ]
     rows = []
+    compared = []
     peak = None
     with ChromaServer(WORK / "server-data") as server:
         for size in args.sizes:
@@ -302,6 +462,16 @@ def main() -> None:
             embedded = latency(local, questions)
             synthetic_store(remote, size)
             served = latency(remote, questions)
+            if size >= args.compare_from:
+                reports = size // 20
+                local_cmp = comparisons(local, reports)
+                remote_cmp = comparisons(remote, reports)
+                compared.append(
+                    f"| {size:,} | {reports:,} | {local_cmp['first']:.0f} ms | "
+                    f"{local_cmp['p50']:.0f} / {local_cmp['p95']:.0f} ms | "
+                    f"{local_cmp['rss']:.0f} MB | {remote_cmp['first']:.0f} ms | "
+                    f"{remote_cmp['p50']:.0f} / {remote_cmp['p95']:.0f} ms |"
+                )
             rows.append(
                 f"| {size:,} | {embedded['p50']:.0f} / {embedded['p95']:.0f} ms | "
                 f"{served['p50']:.0f} / {served['p95']:.0f} ms |"
@@ -318,6 +488,15 @@ def main() -> None:
         "",
         f"Peak memory (max RSS) of a process answering from the {max(args.sizes):,}-paragraph "
         f"store: **{peak:.0f} MB**.",
+        "",
+        "Compare and total questions (two or three places named, or every report; 30 "
+        "questions after the first), each in a new process whose model is loaded; synthetic "
+        "reports of 20 paragraphs, every paragraph holding a figure:",
+        "",
+        "| paragraphs | reports | first comparison (goal <= 2 s) | p50 / p95 after "
+        "(goal p50 <= 300 ms) | max RSS (goal <= 1.5 GB) | server: first | server: p50 / p95 |",
+        "|---|---|---|---|---|---|---|",
+        *compared,
         "",
     ]
     write_results(args.out, "scaling", lines)

@@ -84,6 +84,15 @@ class RichIndexProgress:
                 detail=f"{self._units_done}/{self._units} sentences",
             )
 
+    def preparing(self, languages: list[str]) -> None:
+        """Lemma dictionaries are being prepared (a few seconds a language, once)."""
+        self._progress.add_task(
+            "Lemmas",
+            total=None,
+            unit="",
+            detail=f"preparing {', '.join(languages)} (once per machine)",
+        )
+
     def finish(self) -> None:
         """Stop drawing."""
         self._progress.stop()

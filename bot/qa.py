@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.facts.extractive import ExtractiveAnswerer
 from bot.facts.features import analyse
-from bot.facts.retrieval import ReportRetriever, Retriever
+from bot.facts.retrieval import Retriever
 from bot.facts.selection import shipped_models
 from bot.language import EMPTY_INDEX, detect_language
 from bot.models import Answer, Turn
@@ -20,6 +21,9 @@ from bot.reports.overview import Overview
 from indexing.embeddings import Embedder, get_embedder
 from indexing.settings import Settings
 from indexing.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from bot.facts.chain import ReportRetriever
 
 MAX_QUESTION_CHARS = 1000
 #: Paragraphs shown to an LLM, best first.
@@ -83,6 +87,8 @@ class QA:
 
     def retriever(self, k: int = 4) -> ReportRetriever:
         """The retrieval step as a LangChain retriever."""
+        from bot.facts.chain import ReportRetriever
+
         return ReportRetriever(retriever=self._open(), k=k)
 
     def answer(self, question: str, history: Sequence[Turn | dict] | None = None) -> Answer:

@@ -19,6 +19,10 @@ DEFAULT_EMBEDDING = "e5-small-q4"
 ST_PREFIX = "sentence-transformers:"
 
 
+#: Queries an embedder keeps the vectors of.
+_RECENT_QUERIES = 64
+
+
 class EmbedderError(RuntimeError):
     """An embedding model could not be set up (bad spec, missing package, no weights)."""
 
@@ -43,8 +47,20 @@ class Embedder(ABC):
         """Embed search queries; shape (len(texts), dim)."""
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query; shape (dim,)."""
-        return self.embed_queries([text])[0]
+        """Embed one query; shape (dim,).
+
+        The last few are kept (read-only): several steps embed the same question (its
+        kind, retrieval, a comparison's rows), and a model call costs tens of milliseconds.
+        """
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_recent_queries", {})
+        vector = cache.get(text)
+        if vector is None:
+            vector = self.embed_queries([text])[0]
+            vector.flags.writeable = False
+            cache[text] = vector
+            while len(cache) > _RECENT_QUERIES:
+                cache.pop(next(iter(cache)), None)
+        return vector
 
     #: The most tokens the model reads of one text (None: no limit).
     max_tokens: int | None = None
@@ -289,3 +305,29 @@ def as_langchain(embedder: Embedder):  # noqa: ANN201 - langchain_core Embedding
             return embedder.embed_query(text).tolist()
 
     return _Adapter()
+
+
+def fixed_vectors(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Passage vectors of texts that never change (the answerer's contrast figures), kept
+    in the user's cache by model and texts, so a new process reads them instead of running
+    the model (`indexing.cache`)."""
+    import hashlib
+
+    from indexing.cache import cache_dir, write_atomic
+
+    key = hashlib.sha256("\n".join([embedder.name, *texts]).encode()).hexdigest()[:24]
+    path = cache_dir() / "vectors" / f"{key}.npy"
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape == (len(texts), embedder.dim):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = embedder.embed_passages(list(texts))
+
+    def save(target: str) -> None:
+        with open(target, "wb") as out:
+            np.save(out, vectors, allow_pickle=False)
+
+    write_atomic(path, save)
+    return vectors

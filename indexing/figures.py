@@ -49,7 +49,8 @@ _UNITS = [
     (re.compile(r"^(?:ha\b|hektar\w*|hectares?)"), "ha"),
     (re.compile(r"^(?:km\b|kilomet\w*|kilometr\w*)"), "km"),
 ]
-_THING_WORDS = 4
+#: Words after a figure that name the thing it counts (`Mention.thing`, `thing_text`).
+THING_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _unit_and_thing(after: str) -> tuple[str, str, float, int]:
                 used += len(folded) - len(folded.lstrip()) + len(match.group(0))
             break
     clause = re.split(r"[,.;:()!?]", after, maxsplit=1)[0]
-    thing = " ".join(re.findall(r"[^\W\d_]+", clause)[:_THING_WORDS])
+    thing = " ".join(re.findall(r"[^\W\d_]+", clause)[:THING_WORDS])
     return unit, thing, scale, used
 
 
@@ -183,3 +184,11 @@ def encode(found: list[Mention]) -> str:
 def decode(stored: str) -> list[Mention]:
     """The figures of one sentence as read back from the store."""
     return [Mention(**m) for m in json.loads(stored)] if stored else []
+
+
+def thing_text(sentence: str, mention: Mention) -> str:
+    """The words at a figure, as its thing is embedded: the figure and the words after it in
+    its clause ("5 xy-lanh (không kết hợp)"). The indexer stores these vectors, so that a
+    comparison matches the thing asked against every report's figures without embedding."""
+    clause = re.split(r"[,;:()!?]|\.(?!\d)", sentence[mention.end :], maxsplit=1)[0]
+    return " ".join([mention.text, *clause.split()[:THING_WORDS]])

@@ -45,6 +45,7 @@ class IndexProgress(Protocol):
     def scanned(self, source: str) -> None: ...
     def planned(self, paragraphs: int, units: int) -> None: ...
     def advance(self, paragraphs: int, units: int) -> None: ...
+    def preparing(self, languages: list[str]) -> None: ...
     def finish(self) -> None: ...
 
 
@@ -61,6 +62,9 @@ class NullProgress:
         """Ignore."""
 
     def advance(self, paragraphs: int, units: int) -> None:
+        """Ignore."""
+
+    def preparing(self, languages: list[str]) -> None:
         """Ignore."""
 
     def finish(self) -> None:
@@ -230,12 +234,26 @@ class Indexer:
             manifest = store.reports()
             self._remove_missing(found, manifest, summary)
             self._stream(found, manifest, summary)
+            self._prepare_dictionaries()
             counts = store.counts()
         summary.paragraphs = counts["paragraphs"]
         summary.reports = counts["reports"]
         summary.seconds = round(time.perf_counter() - started, 3)
         self.progress.finish()
         return summary
+
+    def _prepare_dictionaries(self) -> None:
+        """The lemma dictionaries of the reply languages and of every language this run
+        read, and the language identifier's model, prepared once per machine, so that a
+        cold answer opens them at once (`indexing.cache`, benchmarks/cold_start.py)."""
+        from indexing.lemmas import missing_dictionaries, opened_languages, prepare_dictionaries
+        from indexing.lexical import REPLY_LANGUAGES, prepare_language_model
+
+        missing = missing_dictionaries([*REPLY_LANGUAGES, *sorted(opened_languages())])
+        if missing:
+            self.progress.preparing(missing)
+            prepare_dictionaries(missing)
+        prepare_language_model()
 
     # --- planning (worker threads: reads only) -----------------------------------------
 
@@ -372,9 +390,30 @@ class Indexer:
                 [batch[k][3].text for k in searched],
                 [_unit_meta(*batch[k]) for k in searched],
             )
+            self._embed_things([batch[k] for k in searched], writer)
         done = self._collect(batch, vectors, writer, summary)
         summary.units_embedded += len(batch)
         self.progress.advance(done, len(batch))
+
+    def _embed_things(
+        self, batch: list[tuple[_Job, str, Paragraph, Unit]], writer: _Writer
+    ) -> None:
+        """Embed the words at each figure of the batch's units (the figures table's things),
+        written before the paragraphs that hold them, like the units."""
+        from indexing.figures import decode, thing_text
+
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for job, pid, _, unit in batch:
+            for k, mention in enumerate(decode(unit.figures)):
+                ids.append(f"{unit.id}:{k}")
+                texts.append(thing_text(unit.text, mention))
+                metas.append({"source": job.report.source, "pid": pid})
+        if ids:
+            writer.submit(
+                self.store.add_things, ids, self.embedder.embed_passages(texts), texts, metas
+            )
 
     def _collect(
         self,

@@ -17,6 +17,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from indexing.cache import cache_dir, write_atomic
 from indexing.lemmas import lemma
 from indexing.numbers import NUMBER, normalise_number
 from indexing.text import POSSESSIVE, WORD, fold
@@ -25,12 +26,60 @@ REPLY_LANGUAGES = ("en", "pl", "vi")
 _lock = threading.Lock()
 
 
+def _prepared_model():  # noqa: ANN202 - Path
+    from py3langid import __version__
+
+    return cache_dir() / f"py3langid-{__version__}.npz"
+
+
+def prepare_language_model() -> bool:
+    """Store py3langid's model decompressed, once per machine: it then loads in 0.1 s
+    instead of 0.8 s (the model ships LZMA-compressed). True when written now."""
+    import lzma
+    import shutil
+
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    target = _prepared_model()
+    if target.exists():
+        return False
+
+    def decompress(path: str) -> None:
+        with lzma.open(MODEL_DIR / MODEL_FILE) as source, open(path, "wb") as out:
+            shutil.copyfileobj(source, out, length=1 << 20)
+
+    return write_atomic(target, decompress)
+
+
 @functools.cache
 def _identifier():  # noqa: ANN202 - py3langid identifier
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     with _lock:
+        prepared = _prepared_model()
+        if prepared.exists():
+            try:
+                return _from_prepared(prepared, LanguageIdentifier)
+            except (OSError, ValueError, KeyError):  # unreadable: the shipped model below
+                pass
         return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def _from_prepared(path, identifier_class):  # noqa: ANN001, ANN202
+    """The identifier from the decompressed model, as py3langid's `load_model` reads it."""
+    import numpy as np
+    from py3langid.modelio import _to_array
+
+    with np.load(path, allow_pickle=False) as data:
+        return identifier_class(
+            np.asarray(data["ptc"]),
+            np.asarray(data["pc"]),
+            data["classes"].tolist(),
+            _to_array(data["nextmove"]),
+            data["out_feat"].tolist(),
+            norm_probs=True,
+            tk_row=_to_array(data["nextmove_row"]),
+        )
 
 
 @functools.lru_cache(maxsize=20_000)

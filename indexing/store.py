@@ -1,11 +1,15 @@
 """The Chroma store: embedded (`PersistentClient`) or a server (`HttpClient`).
 
-Three collections hold *all* index state, so a machine with only the server URL can answer:
+Four collections hold *all* index state, so a machine with only the server URL can answer:
 - units: one record per embedded sentence (vector, sentence text, paragraph id, and its
   figures: the figures table of questions across reports);
+- things: one vector per figure of the figures table, of the words at it
+  (`indexing.figures.thing_text`), so a comparison embeds none of them;
 - paragraphs: one record per paragraph (verbatim text, number, the mean unit vector);
 - reports: the manifest, one record per report (file hash, status, title, byline, place,
-  year).
+  year);
+- state: the manifest's generation, changed by every manifest write, so that a reader
+  re-reads the manifest only when it has changed.
 Our own vectors are always passed in; Chroma's default embedding function is never used.
 """
 
@@ -27,6 +31,9 @@ from indexing.settings import Settings
 UNITS = "reportqa-units"
 PARAGRAPHS = "reportqa-paragraphs"
 REPORTS = "reportqa-reports"
+THINGS = "reportqa-things"
+STATE = "reportqa-state"
+_GENERATION = "manifest"
 SCHEMA = 1
 # `$in` filters and id lists are chunked well below Chroma's batch limit.
 _ID_CHUNK = 500
@@ -68,13 +75,15 @@ class StoredParagraph(BaseModel):
 
 
 @dataclass
-class FigureRow:
-    """One sentence of the figures table: where it stands and the figures it holds."""
+class FigureParagraph:
+    """A paragraph of the figures table: its sentences, their vectors and figures, and the
+    vector of the words at each figure (None where the index has none)."""
 
-    source: str
-    pid: str
-    sentence: str
-    mentions: list[Mention]
+    paragraph: StoredParagraph
+    sentences: list[str]
+    vectors: np.ndarray
+    mentions: list[list[Mention]]
+    things: list[list[np.ndarray | None]]
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -133,6 +142,10 @@ class Store:
         self._units = None
         self._paragraphs = None
         self._reports = None
+        self._things = None
+        self._state = None
+        #: The manifest as last read, with its generation.
+        self._manifest: tuple[str, dict[str, ReportEntry]] | None = None
 
     # --- collections -------------------------------------------------------------------
 
@@ -184,13 +197,18 @@ class Store:
         self._units = self._get(UNITS, True, meta)
         self._paragraphs = self._get(PARAGRAPHS, True, meta)
         self._reports = self._get(REPORTS, True, {"schema": SCHEMA}, space="l2")
+        # An index from before this collection gets it empty: its figures' words are
+        # embedded when a comparison needs them, and stored by the next index of the report.
+        self._things = self._get(THINGS, True, meta)
+        self._state = self._get(STATE, True, {"schema": SCHEMA}, space="l2")
 
     def reset(self) -> None:
         """Delete every reportqa collection (for `--rebuild`)."""
-        for name in (UNITS, PARAGRAPHS, REPORTS):
+        for name in (UNITS, PARAGRAPHS, REPORTS, THINGS, STATE):
             with contextlib.suppress(Exception):  # absent already
                 self.client.delete_collection(name)
-        self._units = self._paragraphs = self._reports = None
+        self._units = self._paragraphs = self._reports = self._things = self._state = None
+        self._manifest = None
 
     def _need(self, col):  # noqa: ANN001, ANN202
         if col is None:
@@ -208,6 +226,11 @@ class Store:
         return self._need(self._paragraphs)
 
     @property
+    def things(self):  # noqa: ANN201
+        """The figure-words collection."""
+        return self._need(self._things)
+
+    @property
     def reports_collection(self):  # noqa: ANN201
         """The manifest collection."""
         return self._need(self._reports)
@@ -215,7 +238,12 @@ class Store:
     # --- manifest ----------------------------------------------------------------------
 
     def reports(self) -> dict[str, ReportEntry]:
-        """Every report in the manifest, by source."""
+        """Every report in the manifest, by source (read again only when it has changed:
+        every question reads it, and it holds a record per report). Do not modify."""
+        generation = self._generation()
+        cached = self._manifest
+        if generation is not None and cached is not None and cached[0] == generation:
+            return dict(cached[1])
         out: dict[str, ReportEntry] = {}
         col = self.reports_collection
         total = col.count()
@@ -224,7 +252,26 @@ class Store:
             for doc in got["documents"] or []:
                 entry = ReportEntry.model_validate_json(doc)
                 out[entry.source] = entry
-        return out
+        # Read before the records: a write in between leaves a newer manifest under an older
+        # generation, which the next call reads again; never an older one kept.
+        if generation is not None:
+            self._manifest = (generation, out)
+        return dict(out)
+
+    def _generation(self) -> str | None:
+        """The manifest's generation (None for an index written before it was kept)."""
+        if self._state is None:
+            return None
+        got = self._state.get(ids=[_GENERATION], include=["documents"])
+        return str(got["documents"][0]) if got["ids"] else None
+
+    def _changed(self) -> None:
+        """Mark the manifest changed (after writing it)."""
+        import uuid
+
+        self._manifest = None
+        if self._state is not None:
+            self._state.upsert(ids=[_GENERATION], embeddings=[[1.0]], documents=[uuid.uuid4().hex])
 
     def put_reports(self, entries: Sequence[ReportEntry]) -> None:
         """Write (or overwrite) manifest records."""
@@ -241,10 +288,12 @@ class Store:
                     for e in chunk
                 ],
             )
+        self._changed()
 
     def delete_report(self, source: str) -> None:
         """Remove one manifest record."""
         self.reports_collection.delete(ids=[_report_id(source)])
+        self._changed()
 
     # --- paragraphs and units ----------------------------------------------------------
 
@@ -287,6 +336,17 @@ class Store:
         """Upsert sentence units (idempotent: same id, same record)."""
         self._upsert(self.units, ids, vectors, texts, metadatas)
 
+    def add_things(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        """Upsert the vectors of figures' words (id: the unit's id and the figure's place
+        among the unit's figures)."""
+        self._upsert(self.things, ids, vectors, texts, metadatas)
+
     def add_paragraphs(
         self,
         ids: Sequence[str],
@@ -318,12 +378,14 @@ class Store:
         ids = list(paragraph_ids)
         for chunk in _chunks(ids, _ID_CHUNK):
             self.units.delete(where={"pid": {"$in": list(chunk)}})
+            self.things.delete(where={"pid": {"$in": list(chunk)}})
 
     def delete_source(self, source: str) -> int:
         """Delete everything of one report except its manifest record; return paragraphs."""
         count = len(self.paragraph_numbers(source))
         self.paragraphs.delete(where={"source": source})
         self.units.delete(where={"source": source})
+        self.things.delete(where={"source": source})
         return count
 
     # --- reads for answering -----------------------------------------------------------
@@ -363,32 +425,81 @@ class Store:
                 found[pid] = _stored(pid, doc, meta)
         return [found[i] for i in ids if i in found]
 
-    def figure_rows(self) -> list[FigureRow]:
-        """The figures table: every searched sentence that holds a figure, and its figures."""
+    def figure_paragraphs(self, sources: Sequence[str]) -> list[FigureParagraph]:
+        """The figures table of some reports: each paragraph that holds a figure, with its
+        sentences, their vectors, their figures and the vectors of the words at them.
+
+        Read by report (an indexed filter), never by scanning the table: a comparison reads
+        the reports it is about, whatever the size of the index."""
         from indexing.figures import decode
 
-        col = self.units
-        rows: list[FigureRow] = []
-        total = col.count()
-        for offset in range(0, total, self.max_batch):
-            got = col.get(
-                where={"nfig": {"$gt": 0}},
-                include=["documents", "metadatas"],
-                limit=self.max_batch,
-                offset=offset,
+        out: list[FigureParagraph] = []
+        for chunk in _chunks(list(dict.fromkeys(sources)), _ID_CHUNK):
+            where: dict[str, Any] = (
+                {"source": chunk[0]} if len(chunk) == 1 else {"source": {"$in": list(chunk)}}
             )
-            if not got["ids"]:
-                break
-            rows += [
-                FigureRow(
-                    source=str(meta["source"]),
-                    pid=str(meta["pid"]),
-                    sentence=doc,
-                    mentions=decode(str(meta.get("figures", ""))),
+            units: dict[str, list[tuple[int, str, np.ndarray, dict[str, Any]]]] = {}
+            for got in self._pages(self.units, where, ["documents", "metadatas", "embeddings"]):
+                for doc, meta, vector in zip(
+                    got["documents"], got["metadatas"], got["embeddings"], strict=True
+                ):
+                    units.setdefault(str(meta["pid"]), []).append(
+                        (int(meta["i"]), doc, np.asarray(vector, dtype=np.float32), meta)
+                    )
+            pids = [pid for pid, found in units.items() if any(m.get("nfig", 0) for *_, m in found)]
+            things: dict[str, np.ndarray] = {}
+            for got in self._pages(self.things, where, ["embeddings"]):
+                for thing_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                    things[thing_id] = np.asarray(vector, dtype=np.float32)
+            for paragraph in self.get_paragraphs(pids):
+                found = sorted(units[paragraph.id], key=lambda u: u[0])
+                mentions = [decode(str(m.get("figures", ""))) for *_, m in found]
+                out.append(
+                    FigureParagraph(
+                        paragraph=paragraph,
+                        sentences=[doc for _, doc, _, _ in found],
+                        vectors=np.stack([v for _, _, v, _ in found]),
+                        mentions=mentions,
+                        things=[
+                            [things.get(f"{paragraph.id}:{i}:{k}") for k in range(len(held))]
+                            for (i, *_), held in zip(found, mentions, strict=True)
+                        ],
+                    )
                 )
-                for doc, meta in zip(got["documents"], got["metadatas"], strict=True)
-            ]
-        return rows
+        return out
+
+    def _pages(self, collection: Any, where: dict[str, Any], include: list[str]) -> Iterator[Any]:
+        offset = 0
+        while True:
+            got = collection.get(where=where, include=include, limit=self.max_batch, offset=offset)
+            if not got["ids"]:
+                return
+            yield got
+            offset += len(got["ids"])
+
+    def nearest_sources(self, vector: np.ndarray, k: int) -> list[str]:
+        """The reports of the `k` figure-holding sentences nearest a query vector, nearest
+        first (each report once)."""
+        total = self.units.count()
+        if total == 0:
+            return []
+        got = self.units.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, total),
+            where={"nfig": {"$gt": 0}},
+            include=["metadatas"],
+        )
+        return list(dict.fromkeys(str(meta["source"]) for meta in got["metadatas"][0]))
+
+    def thing_vectors(self, paragraph_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the figures' words of some paragraphs, by id
+        (`<unit id>:<figure>`)."""
+        found: dict[str, np.ndarray] = {}
+        for chunk in _chunks(list(dict.fromkeys(paragraph_ids)), _ID_CHUNK):
+            got = self.things.get(where={"pid": {"$in": list(chunk)}}, include=["embeddings"])
+            for thing_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[thing_id] = np.asarray(vector, dtype=np.float32)
+        return found
 
     def units_of(self, paragraph_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Every unit of the given paragraphs, in order: (text, vector) lists by paragraph id."""

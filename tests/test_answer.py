@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.facts.retrieval import ReportRetriever
+from bot.facts.chain import ReportRetriever
 from bot.models import Turn
 from indexing.numbers import numbers_in
 

@@ -220,3 +220,38 @@ def test_place_spelled_two_ways_over_years(years) -> None:  # noqa: ANN001
     """ "Lý Nhân" (the Vietnamese report) and "Ly Nhan" are one place."""
     answer = _checked(years.answer("How many models did Ly Nhan replicate in 2022 and 2023?"))
     assert [r.value for r in answer.table] == [40, 64]
+
+
+def test_a_comparison_reads_only_the_reports_it_is_about(districts, monkeypatch) -> None:  # noqa: ANN001, F811
+    districts.answer("How many models were replicated in Kim Bang?")  # opens the store
+    across = districts._across
+    read: list[list[str]] = []
+    figure_paragraphs = across.store.figure_paragraphs
+
+    def spied(sources):  # noqa: ANN001, ANN202
+        read.append(sorted(sources))
+        return figure_paragraphs(sources)
+
+    monkeypatch.setattr(across.store, "figure_paragraphs", spied)
+    monkeypatch.setattr(across, "_read", {})
+    answer = _checked(districts.answer("How many models did Ly Nhan and Kim Bang replicate?"))
+    assert _stated(answer) == {"kim-bang-2023.txt": 109, "ly-nhan-2023.txt": 64}
+    assert read == [["kim-bang-2023.txt", "ly-nhan-2023.txt"]]
+    districts.answer("Compare Ly Nhan and Kim Bang: how many models were replicated?")
+    assert len(read) == 1  # read once, until a report changes
+
+
+def test_over_max_read_reports_the_nearest_are_read_and_the_reply_says_so(
+    districts,  # noqa: ANN001, F811
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    from bot.reports import across
+
+    monkeypatch.setattr(across, "MAX_READ", 3)
+    answer = _checked(
+        districts.answer("Which district replicated the most skilled mass mobilization models?")
+    )
+    reports = len(answer.table)
+    assert reports == 7
+    assert 1 <= len(_stated(answer)) <= 3
+    assert f"(3 reports nearest the question read, {reports - 3} others not)" in answer.answer

@@ -2,12 +2,15 @@
 figure cited, and "not stated" for a report that does not give it.
 
 Each report is asked the question on its own, by the machinery of single answers: its
-paragraphs that hold figures (the figures table the indexer stored, `Store.figure_rows`) are
-its candidates, the fitted sentence model picks the answering sentence, the fitted refusal
-model decides whether that sentence answers (else: "not stated"), and the fitted figure model
-picks the figure in it, among figures of the kind asked: money for "how much money", an area
-for "how much land", a percentage, else counts. Everything a question needs is kept in memory
-per state of the index, so a question over 100 reports reads only the manifest from the store.
+paragraphs that hold figures (the figures table the indexer stored,
+`Store.figure_paragraphs`) are its candidates, the fitted sentence model picks the answering
+sentence, the fitted refusal model decides whether that sentence answers (else: "not
+stated"), and the fitted figure model picks the figure in it, among figures of the kind
+asked: money for "how much money", an area for "how much land", a percentage, else counts.
+Only the reports a question is about are read (over MAX_READ, the nearest to the question),
+each once per state of the report, with the vectors of the words at its figures as the
+indexer stored them: a comparison costs the same over a hundred reports or a hundred
+thousand paragraphs.
 Figures are added or ranked only within one unit; a different unit is shown, never added.
 """
 
@@ -44,7 +47,7 @@ from bot.question.kinds import ACROSS, Reading, classify, single_report_question
 from bot.reports.overview import named_reports
 from indexing import lexical
 from indexing.embeddings import Embedder
-from indexing.figures import Mention
+from indexing.figures import Mention, thing_text
 from indexing.store import ReportEntry, Store, StoredParagraph
 from indexing.text import fold
 
@@ -53,9 +56,12 @@ from indexing.text import fold
 PER_REPORT = 8
 #: At most this many rows in an answer (Telegram's 4,096 characters hold about 60).
 MAX_ROWS = 50
-#: Words after a figure embedded as the thing it counts.
-THING_WORDS = 4
-#: Figure words kept embedded in memory.
+#: Reports a comparison reads at most: over more, those whose figure sentences are nearest
+#: the question (the reply says how many were not read).
+MAX_READ = 100
+#: Nearest figure sentences asked of the store per report to be read.
+NEAREST_UNITS_PER_REPORT = 10
+#: Figure words kept embedded in memory (those the index has no vector for).
 THING_CACHE = 50_000
 #: Within a sentence, pick the figure whose words match the counted thing asked (the
 #: alternative, the fitted figure model, reads the question's own words only; ablation in
@@ -99,6 +105,11 @@ _WHAT = {
     "pl": 'Jaką liczbę porównać? Np. "W którym dystrykcie powielono najwięcej modeli?"',
     "vi": 'So sánh số liệu nào? Ví dụ: "Huyện nào nhân rộng nhiều mô hình nhất?"',
 }
+_UNREAD = {
+    "en": "{read} reports nearest the question read, {unread} others not",
+    "pl": "przeczytano {read} raportów najbliższych pytaniu, pozostałych {unread} nie",
+    "vi": "đã đọc {read} báo cáo gần câu hỏi nhất, {unread} báo cáo khác chưa đọc",
+}
 _OTHER_UNITS = {
     "en": "other units, not added: {units}",
     "pl": "inne jednostki, nie dodano: {units}",
@@ -114,6 +125,8 @@ class _Paragraph:
     template: CandidateParagraph
     vectors: np.ndarray
     mentions: list[list[Mention]]
+    #: The stored vector of the words at each figure (None: embedded when needed).
+    things: list[list[np.ndarray | None]]
 
 
 @dataclass
@@ -129,6 +142,8 @@ class _Plan:
     condition: Condition | None = None
     #: The rows are one place's reports of several years, in year order.
     over_years: bool = False
+    #: Reports asked about but not read (over MAX_READ, the farthest from the question).
+    unread: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,12 +167,6 @@ class Condition:
             ">=": value >= self.value,
             "between": self.value <= value <= self.upper,
         }.get(self.op, True)
-
-
-@dataclass
-class _Cache:
-    key: tuple
-    by_source: dict[str, list[_Paragraph]]
 
 
 @dataclass
@@ -218,7 +227,8 @@ class AcrossReports:
         self.store = store
         self.embedder = embedder
         self.extractive = ExtractiveAnswerer(embedder, models)
-        self._cache: _Cache | None = None
+        #: Each report read so far: its state when read and its figure-holding paragraphs.
+        self._read: dict[str, tuple[tuple, list[_Paragraph]]] = {}
         self._lock = threading.Lock()
         self._thing_cache: dict[str, np.ndarray] = {}
         self.row_model: LogisticModel | None = row_model()
@@ -248,47 +258,61 @@ class AcrossReports:
             for f in features
         )
 
-    def _paragraphs(self, entries: dict[str, ReportEntry]) -> _Cache:
-        """Every figure-holding paragraph with its sentences and their vectors, read once per
-        state of the index (a changed, added or removed report rereads it)."""
-        key = (
-            self.store.units.count(),
-            tuple(sorted((s, e.file_hash, e.indexed_at) for s, e in entries.items())),
-        )
+    def _paragraphs(
+        self, entries: dict[str, ReportEntry], sources: list[str]
+    ) -> dict[str, list[_Paragraph]]:
+        """The figure-holding paragraphs of the given reports, with their sentences and
+        vectors: read from the figures table the indexer stored, only for the reports asked
+        about, and once per state of each report (a changed report is read again)."""
+        keys = {s: _state(entries[s]) for s in sources if s in entries}
         with self._lock:
-            if self._cache is not None and self._cache.key == key:
-                return self._cache
-            figure_rows = self.store.figure_rows()
-            pids = list(dict.fromkeys(r.pid for r in figure_rows))
-            stored = {p.id: p for p in self.store.get_paragraphs(pids)}
-            units = self.store.units_of(pids)
-            mentions: dict[tuple[str, str], list[Mention]] = {
-                (r.pid, r.sentence): r.mentions for r in figure_rows
-            }
-            by_source: dict[str, list[_Paragraph]] = {}
-            for pid in pids:
-                if pid not in stored or pid not in units:
-                    continue
-                paragraph = stored[pid]
-                texts = [text for text, _ in units[pid]]
-                template = CandidateParagraph(
-                    text=paragraph.text,
-                    sentences=texts,
-                    similarities=[0.0] * len(texts),
-                    lead=paragraph.lead,
-                    title=paragraph.title,
+            stale = [s for s, key in keys.items() if self._read.get(s, (None, []))[0] != key]
+            if stale:
+                loaded = self._load(stale)
+                for source in stale:
+                    self._read[source] = (keys[source], loaded.get(source, []))
+                for gone in [s for s in self._read if s not in entries]:
+                    del self._read[gone]
+            return {s: self._read[s][1] for s in keys}
+
+    def _load(self, sources: list[str]) -> dict[str, list[_Paragraph]]:
+        """Read the figure-holding paragraphs of some reports from the store."""
+        by_source: dict[str, list[_Paragraph]] = {}
+        for found in self.store.figure_paragraphs(sources):
+            paragraph = found.paragraph
+            # Prepared (language, word forms) only when the sentence model reads it.
+            template = CandidateParagraph(
+                text=paragraph.text,
+                sentences=found.sentences,
+                similarities=[0.0] * len(found.sentences),
+                lead=paragraph.lead,
+                title=paragraph.title,
+            )
+            by_source.setdefault(paragraph.source, []).append(
+                _Paragraph(
+                    stored=paragraph,
+                    template=template,
+                    vectors=found.vectors,
+                    mentions=found.mentions,
+                    things=found.things,
                 )
-                template.prepare()
-                by_source.setdefault(paragraph.source, []).append(
-                    _Paragraph(
-                        stored=paragraph,
-                        template=template,
-                        vectors=np.stack([v for _, v in units[pid]]),
-                        mentions=[mentions.get((pid, t), []) for t in texts],
-                    )
-                )
-            self._cache = _Cache(key, by_source)
-            return self._cache
+            )
+        return by_source
+
+    def _read_sources(self, plan: _Plan, vector: np.ndarray) -> list[str]:
+        """The reports whose figures are read: all those asked about, or over MAX_READ of
+        them, the MAX_READ whose figure sentences are nearest the question (one query of
+        the store's index, so a corpus of any size costs the same)."""
+        if len(plan.sources) <= MAX_READ:
+            return plan.sources
+        asked = set(plan.sources)
+        nearest = [
+            s
+            for s in self.store.nearest_sources(vector, MAX_READ * NEAREST_UNITS_PER_REPORT)
+            if s in asked
+        ][:MAX_READ]
+        plan.unread = len(plan.sources) - len(nearest)
+        return nearest
 
     def plan(self, question: str) -> _Plan:
         """What each report is asked, of which reports, for which kind of figure."""
@@ -352,15 +376,15 @@ class AcrossReports:
 
     def rows(self, plan: _Plan) -> list[Row]:
         """Each report's candidate row with the row model's features."""
-        cache = self._paragraphs(plan.entries)
         vector = self.embedder.embed_query(plan.core)
+        by_source = self._paragraphs(plan.entries, self._read_sources(plan, vector))
         target = self._target_vector(plan.core)
         picked = {
             source: found
             for source in plan.sources
             if (
                 found := self._candidate(
-                    plan.info, vector, target, cache.by_source.get(source, []), plan.wanted
+                    plan.info, vector, target, by_source.get(source, []), plan.wanted
                 )
             )
         }
@@ -495,6 +519,9 @@ class AcrossReports:
             summary = _change(rows, [entries[s].year or 0 for s in order], main_unit, language)
         if summary:
             lines.append(f"→ {summary}")
+        if plan.unread:
+            unread = _UNREAD.get(language, _UNREAD["en"])
+            lines.append(f"({unread.format(read=len(sources) - plan.unread, unread=plan.unread)})")
         return Answer(
             question=question,
             answer="\n".join(lines),
@@ -559,6 +586,8 @@ class AcrossReports:
         similarities = [p.vectors @ vector for p in paragraphs]
         top = sorted(range(len(paragraphs)), key=lambda i: -float(similarities[i].max()))
         chosen = [paragraphs[i] for i in top[:PER_REPORT]]
+        for paragraph in chosen:
+            paragraph.template.prepare()
         candidates = [
             replace(p.template, similarities=[float(x) for x in similarities[i]])
             for p, i in zip(chosen, top, strict=False)
@@ -579,9 +608,9 @@ class AcrossReports:
     def pairs_of(self, plan: _Plan, source: str) -> list[Pair]:
         """A report's (sentence, figure) candidates for a question (the training script
         fits the pick model on these)."""
-        cache = self._paragraphs(plan.entries)
         vector = self.embedder.embed_query(plan.core)
-        found = self._sentences(plan.info, vector, cache.by_source.get(source, []), plan.wanted)
+        paragraphs = self._paragraphs(plan.entries, [source]).get(source, [])
+        found = self._sentences(plan.info, vector, paragraphs, plan.wanted)
         if found is None:
             return []
         chosen, candidates, table, scores, usable = found
@@ -612,7 +641,7 @@ class AcrossReports:
             kinds = [m for m in kinds if not _RANGE_END.search(sentence[: m.start])] or kinds
             things = np.zeros(len(kinds))
             if vector is not None and kinds:
-                things = self._things([thing_text(sentence, m) for m in kinds]) @ vector
+                things = self._thing_vectors(chosen[p], j, kinds) @ vector
             for k, mention in enumerate(kinds):
                 features = {
                     "score_gap": float(scores[row]) - top,
@@ -661,6 +690,16 @@ class AcrossReports:
             return None, False
         return self.embedder.embed_query(target), bool(counted)
 
+    def _thing_vectors(self, paragraph: _Paragraph, j: int, kinds: list[Mention]) -> np.ndarray:
+        """The vectors of the words at some figures of a paragraph's sentence j: as the
+        indexer stored them, else embedded now (an index from before they were stored)."""
+        held = paragraph.mentions[j]
+        stored = [paragraph.things[j][next(k for k, m in enumerate(held) if m is x)] for x in kinds]
+        if all(v is not None for v in stored):
+            return np.stack(stored)  # type: ignore[arg-type]
+        sentence = paragraph.template.sentences[j]
+        return self._things([thing_text(sentence, m) for m in kinds])
+
     def _things(self, texts: list[str]) -> np.ndarray:
         """The words at figures, embedded as passages once per process (the same figures come
         up question after question)."""
@@ -693,7 +732,7 @@ class AcrossReports:
             return None
         things = None
         if target is not None:
-            things = self._things([thing_text(sentence, m) for m in kinds]) @ target
+            things = self._thing_vectors(paragraph, j, kinds) @ target
         if len(kinds) == 1:
             return kinds[0], float(things[0]) if things is not None else 0.0
         if things is not None and counted and FIGURE_BY_THING:
@@ -714,13 +753,6 @@ class AcrossReports:
             pick = next(m for m in kinds if m.start == start)
         thing = float(things[kinds.index(pick)]) if things is not None else 0.0
         return pick, thing
-
-
-def thing_text(sentence: str, mention: Mention) -> str:
-    """The words at a figure, as its thing is embedded: the figure and the words after it in
-    its clause ("5 xy-lanh (không kết hợp)")."""
-    clause = re.split(r"[,;:()!?]|\.(?!\d)", sentence[mention.end :], maxsplit=1)[0]
-    return " ".join([mention.text, *clause.split()[:THING_WORDS]])
 
 
 def _after_instruction(question: str) -> str:
@@ -978,3 +1010,8 @@ def _result(
     best = pick(same, key=lambda r: in_base(r.value or 0.0, r.unit or "")[0])
     label = labels["least"] if reading.least else labels["most"]
     return f"{label}: {best.place or best.source} ({best.text}) [{best.n}]{note}"
+
+
+def _state(entry: ReportEntry) -> tuple:
+    """What changes when a report is indexed again."""
+    return (entry.file_hash, entry.indexed_at, entry.version)

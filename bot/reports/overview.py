@@ -7,6 +7,7 @@ and is cited to the paragraph it stands in; what no paragraph holds is not asser
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.facts.features import QuestionInfo
@@ -67,18 +68,25 @@ _DATE = re.compile(
 def named_reports(info: QuestionInfo, entries: dict[str, ReportEntry]) -> list[str]:
     """The reports the question names by their place (or file name), in source order."""
     named = []
+    asked = frozenset().union(*info.terms)
     for source, entry in entries.items():
         label = entry.place or re.sub(r"[-_]+", " ", re.sub(r"\.\w+$", "", source))
-        # Read in the question's language: the place is written there too, and identifying
-        # each report's title would load a dictionary for every language it guesses.
-        words = [
-            forms
-            for forms in lexical.terms(label, info.language)
-            if not any(ch.isdigit() for f in forms for ch in f)
-        ]
-        if words and all(any(forms & q for q in info.terms) for forms in words):
+        words = _label_words(label, info.language)
+        if words and all(forms & asked for forms in words):
             named.append(source)
     return sorted(named)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _label_words(label: str, language: str) -> tuple[frozenset[str], ...]:
+    """A report's place as word forms, read in the question's language: the place is
+    written there too, and identifying each report's title would load a dictionary for
+    every language it guesses. Cached: every question is matched against every report."""
+    return tuple(
+        forms
+        for forms in lexical.terms(label, language)
+        if not any(ch.isdigit() for f in forms for ch in f)
+    )
 
 
 class Overview:
