@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python benchmarks/parallel_reports.py
 	$(TEST_ENV) $(BIN)/python benchmarks/index_speed.py
 	$(TEST_ENV) $(BIN)/python benchmarks/answer_latency.py
+	$(TEST_ENV) $(BIN)/python benchmarks/cold_start.py
 	$(TEST_ENV) $(BIN)/python benchmarks/bot_load.py
 	$(TEST_ENV) $(BIN)/python benchmarks/scaling.py
 

@@ -479,9 +479,20 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """Register the command list shown by Telegram clients."""
+    """Register the command list shown by Telegram clients, and prepare what a first answer
+    opens (a machine that only has a Chroma server's URL never ran the indexer)."""
     with contextlib.suppress(TelegramError):
         await application.bot.set_my_commands(COMMANDS)
+    asyncio.get_running_loop().run_in_executor(None, _prepare_for_answers)
+
+
+def _prepare_for_answers() -> None:
+    from indexing.lemmas import prepare_dictionaries
+    from indexing.lexical import REPLY_LANGUAGES, prepare_language_model
+
+    with contextlib.suppress(Exception):  # only a first answer's speed depends on it
+        prepare_dictionaries(REPLY_LANGUAGES)
+        prepare_language_model()
 
 
 # --- the application --------------------------------------------------------------------

@@ -123,3 +123,29 @@ def test_a_query_is_embedded_once() -> None:
     assert again is first and calls == [["How many models?"]]
     with pytest.raises(ValueError):
         first[0] = 1.0  # shared between callers: nobody may change it
+
+
+def test_the_manifest_is_read_again_when_another_process_changes_it(tmp_path: Path) -> None:
+    from indexing.settings import Settings
+    from indexing.store import ReportEntry, Store
+
+    settings = Settings(index_dir=tmp_path / "index")
+    reader, writer = Store(settings), Store(settings)
+    reader.open("hash-256")
+    writer.open("hash-256")
+    writer.put_reports([ReportEntry(source="a.txt", status="done")])
+    assert set(reader.reports()) == {"a.txt"}
+    reads = []
+    get = reader.reports_collection.get
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        reads.append(1)
+        return get(*args, **kwargs)
+
+    reader._reports.get = counted  # type: ignore[union-attr]
+    assert set(reader.reports()) == {"a.txt"} and reads == []  # unchanged: not read again
+    writer.put_reports([ReportEntry(source="b.txt", status="done")])
+    assert set(reader.reports()) == {"a.txt", "b.txt"}
+    writer.delete_report("a.txt")
+    assert set(reader.reports()) == {"b.txt"}
+    assert reader.counts()["reports"] == 1

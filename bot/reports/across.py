@@ -382,7 +382,8 @@ class AcrossReports:
         picked = {
             source: found
             for source in plan.sources
-            if (
+            if source in by_source
+            and (
                 found := self._candidate(
                     plan.info, vector, target, by_source.get(source, []), plan.wanted
                 )
@@ -786,11 +787,18 @@ def _without_places(question: str, places: list[str]) -> str:
     text = question
     for place in places:
         if place:
-            text = re.sub(re.escape(place), " ", text, flags=re.IGNORECASE)
+            text = _place_pattern(place).sub(" ", text)
     text = re.sub(r"^\W*(?:compare|porównaj|so sánh)\b", "", text, flags=re.IGNORECASE)
     text = re.sub(r"(?:^|\s)(?:and|i|oraz|và|with|z|với)(?=\s|\W|$)", " ", text)
     text = " ".join(text.split())
     return re.sub(r"^(?:pod względem|in terms of|by|on|về|theo)\s+", "", text, flags=re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _place_pattern(place: str) -> re.Pattern[str]:
+    # Kept compiled: every question is read against every report's place, more than the
+    # few hundred patterns `re` itself keeps.
+    return re.compile(re.escape(place), re.IGNORECASE)
 
 
 def format_value(value: float, unit: str, language: str) -> str:
