@@ -38,3 +38,14 @@ def write_atomic(target: Path, write: Callable[[str], None]) -> bool:
         return False
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def prepared_marker() -> Path:
+    """A file that says everything `reportqa index` prepares is there for the installed
+    versions, so a run that finds nothing changed checks one file instead of importing the
+    libraries to ask them."""
+    from importlib.metadata import version
+
+    return (
+        cache_dir() / f"prepared-simplemma-{version('simplemma')}-py3langid-{version('py3langid')}"
+    )

@@ -36,6 +36,12 @@ def _prepared_model():  # noqa: ANN202 - Path
     return cache_dir() / f"py3langid-{__version__}"
 
 
+def language_model_prepared() -> bool:
+    """Whether py3langid's model is stored as plain arrays on this machine."""
+    target = _prepared_model()
+    return all((target / f"{name}.npy").exists() for name in _MODEL_ARRAYS)
+
+
 def prepare_language_model() -> bool:
     """Store py3langid's model as plain arrays, once per machine: memory-mapped, it then
     loads in milliseconds instead of 0.8 s (the model ships LZMA-compressed). True when
@@ -46,9 +52,9 @@ def prepare_language_model() -> bool:
     import numpy as np
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    target = _prepared_model()
-    if all((target / f"{name}.npy").exists() for name in _MODEL_ARRAYS):
+    if language_model_prepared():
         return False
+    target = _prepared_model()
     with tempfile.TemporaryFile(suffix=".npz") as unpacked:
         with lzma.open(MODEL_DIR / MODEL_FILE) as source:
             while chunk := source.read(1 << 20):
@@ -72,10 +78,9 @@ def _identifier():  # noqa: ANN202 - py3langid identifier
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     with _lock:
-        prepared = _prepared_model()
-        if all((prepared / f"{name}.npy").exists() for name in _MODEL_ARRAYS):
+        if language_model_prepared():
             try:
-                return _from_prepared(prepared, LanguageIdentifier)
+                return _from_prepared(_prepared_model(), LanguageIdentifier)
             except (OSError, ValueError, EOFError):  # unreadable: the shipped model below
                 pass
         return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
