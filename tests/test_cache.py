@@ -35,16 +35,21 @@ print(json.dumps(out))
 """
 
 
-def _read(cache: Path) -> dict:
+def _python(code: str, cache: Path, *args: str) -> str:
+    """What a new process prints, with the given cache directory."""
     done = subprocess.run(
-        [sys.executable, "-c", _READ, str(REPORT), str(ENGLISH)],
+        [sys.executable, "-c", code, *args],
         env={**os.environ, "XDG_CACHE_HOME": str(cache)},
         cwd=REPO,
         check=True,
         capture_output=True,
         text=True,
     )
-    return json.loads(done.stdout)
+    return done.stdout.strip()
+
+
+def _read(cache: Path) -> dict:
+    return json.loads(_python(_READ, cache, str(REPORT), str(ENGLISH)))
 
 
 def test_prepared_dictionaries_and_language_model_read_the_same(tmp_path: Path) -> None:
@@ -56,15 +61,7 @@ def test_prepared_dictionaries_and_language_model_read_the_same(tmp_path: Path) 
         "from indexing.lexical import prepare_language_model\n"
         "print(prepare_dictionaries(['pl', 'en', 'vi']), prepare_language_model())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", prepare],
-        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert done.stdout.strip() == "['pl', 'en'] True"  # Vietnamese has no dictionary
+    assert _python(prepare, cache) == "['pl', 'en'] True"  # Vietnamese has no dictionary
     assert sorted(p.name for p in (cache / "reportqa").glob("*/*.dic")) == ["en.dic", "pl.dic"]
     assert _read(cache) == shipped
 
@@ -79,15 +76,7 @@ def test_an_unwritable_cache_costs_only_time(tmp_path: Path) -> None:
         "from indexing.lemmas import lemma, prepare_dictionaries\n"
         "print(prepare_dictionaries(['pl']), lemma('modeli', 'pl'))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "XDG_CACHE_HOME": str(blocked)},
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    assert done.stdout.strip() == "[] model"
+    assert _python(code, blocked) == "[] model"
 
 
 def test_fixed_vectors_are_read_back_unchanged(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
