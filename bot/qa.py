@@ -85,6 +85,13 @@ class QA:
         assert self._store is not None
         return self._store
 
+    @property
+    def embedder(self) -> Embedder:
+        """The opened embedder (an upload from the chat indexes with it)."""
+        self._open()
+        assert self._embedder is not None
+        return self._embedder
+
     def retriever(self, k: int = 4) -> ReportRetriever:
         """The retrieval step as a LangChain retriever."""
         from bot.facts.chain import ReportRetriever

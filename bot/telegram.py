@@ -45,9 +45,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import Added, Rejected, add_report, check, remove_report
 from bot.models import Answer, Turn
 from bot.qa import MAX_QUESTION_CHARS, QA
 from bot.rendering import citation_label, render_answer, render_paragraph, split_blocks
+from indexing.indexer import IndexProgress
 from indexing.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ COMMANDS = [
     BotCommand("ask", "Ask a question about the reports"),
     BotCommand("sources", "List the indexed reports"),
     BotCommand("new", "Forget this conversation"),
+    BotCommand("remove", "Admins: remove a report (send a file to add one)"),
     BotCommand("help", "How to ask, with examples"),
 ]
 
@@ -80,12 +83,12 @@ class ConfigError(RuntimeError):
 class Access:
     """The allowlist: numeric user ids and @usernames, or everyone when public."""
 
-    def __init__(self, allowed: str, public: bool) -> None:
+    def __init__(self, allowed: str, public: bool, required: bool = True) -> None:
         entries = [e.strip() for e in allowed.replace(";", ",").split(",") if e.strip()]
         self.ids = {int(e) for e in entries if e.lstrip("-").isdigit()}
         self.usernames = {e.lstrip("@").lower() for e in entries if not e.lstrip("-").isdigit()}
         self.public = public
-        if not public and not self.ids and not self.usernames:
+        if required and not public and not self.ids and not self.usernames:
             raise ConfigError(
                 "nobody may use the bot: set REPORTQA_ALLOWED_USERS to Telegram user ids or "
                 "@usernames (comma-separated), or REPORTQA_PUBLIC=1 to let anyone ask"
@@ -145,6 +148,8 @@ class BotCore:
         self.settings = settings
         self.qa = qa
         self.access = Access(settings.allowed_users, settings.public)
+        #: Who may add, replace and remove reports (REPORTQA_TELEGRAM_ADMINS; nobody when unset).
+        self.admins = Access(settings.telegram_admins, public=False, required=False)
         self.limit = RateLimit(settings.telegram_rate_limit)
         self.feedback = FeedbackLog(settings.index_dir / "feedback.jsonl")
         self.refused: set[int] = set()
@@ -152,6 +157,16 @@ class BotCore:
     def answer(self, question: str, history: list[Turn]) -> Answer:
         """Answer (blocking: run it off the event loop)."""
         return self.qa.answer(question, history=history)
+
+    def add_report(self, name: str, data: bytes, progress: IndexProgress) -> Added:
+        """Store and index an admin's upload into the QA's index (blocking)."""
+        return add_report(
+            self.qa.settings, name, data, progress=progress, embedder=self.qa.embedder
+        )
+
+    def remove_report(self, source: str) -> int:
+        """Remove a report from the corpus folder and the index (blocking)."""
+        return remove_report(self.qa.settings, source, embedder=self.qa.embedder)
 
     def sources(self) -> list[str]:
         """Lines describing the indexed reports."""
@@ -413,6 +428,248 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update.effective_message, "I can only read text: please type your question.")
 
 
+# --- reports from the chat (admins) ------------------------------------------------------
+
+_ADMIN_TEXT = {
+    "en": {
+        "not_admin": "Thanks, but only the bot's admins can add reports. Ask one to send it.",
+        "indexing": "Indexing {name}…",
+        "progress": "Indexing {name}… {done}/{total} paragraphs",
+        "added": "✅ {name} indexed",
+        "replaced": "✅ {name} replaced: {embedded} paragraphs new or changed, {deleted} gone, "
+        "{unchanged} unchanged",
+        "about": "{place}, {year} · {paragraphs} paragraphs",
+        "figures": "First figures:",
+        "confirm": "Remove {name} from the reports?",
+        "yes": "Remove",
+        "no": "Cancel",
+        "removed": "Removed {name} ({paragraphs} paragraphs).",
+        "kept": "Nothing removed.",
+        "usage": "Usage: /remove <report file>, as /sources lists it.",
+        "failed": "Indexing {name} failed; nothing was changed. Please try again.",
+    },
+    "pl": {
+        "not_admin": "Dziękuję, ale raporty mogą dodawać tylko administratorzy bota.",
+        "indexing": "Indeksuję {name}…",
+        "progress": "Indeksuję {name}… {done}/{total} akapitów",
+        "added": "✅ Zaindeksowano {name}",
+        "replaced": "✅ Zastąpiono {name}: {embedded} akapitów nowych lub zmienionych, "
+        "{deleted} usuniętych, {unchanged} bez zmian",
+        "about": "{place}, {year} · {paragraphs} akapitów",
+        "figures": "Pierwsze liczby:",
+        "confirm": "Usunąć {name} z raportów?",
+        "yes": "Usuń",
+        "no": "Anuluj",
+        "removed": "Usunięto {name} ({paragraphs} akapitów).",
+        "kept": "Nic nie usunięto.",
+        "usage": "Użycie: /remove <plik raportu>, tak jak pokazuje /sources.",
+        "failed": "Indeksowanie {name} nie powiodło się; nic nie zmieniono. Spróbuj ponownie.",
+    },
+    "vi": {
+        "not_admin": "Cảm ơn, nhưng chỉ quản trị viên của bot mới thêm được báo cáo.",
+        "indexing": "Đang lập chỉ mục {name}…",
+        "progress": "Đang lập chỉ mục {name}… {done}/{total} đoạn",
+        "added": "✅ Đã lập chỉ mục {name}",
+        "replaced": "✅ Đã thay {name}: {embedded} đoạn mới hoặc đổi, {deleted} đoạn bỏ, "
+        "{unchanged} đoạn giữ nguyên",
+        "about": "{place}, {year} · {paragraphs} đoạn",
+        "figures": "Những số liệu đầu tiên:",
+        "confirm": "Xóa {name} khỏi các báo cáo?",
+        "yes": "Xóa",
+        "no": "Hủy",
+        "removed": "Đã xóa {name} ({paragraphs} đoạn).",
+        "kept": "Không xóa gì.",
+        "usage": "Cách dùng: /remove <tệp báo cáo>, như /sources liệt kê.",
+        "failed": "Lập chỉ mục {name} thất bại; không có gì thay đổi. Hãy thử lại.",
+    },
+}
+#: Figures shown in an upload's summary, each cited.
+SUMMARY_FIGURES = 3
+#: Seconds between edits of an upload's status message (Telegram rate-limits edits).
+PROGRESS_EVERY = 2.0
+
+
+def _language(update: Update) -> str:
+    user = update.effective_user
+    code = (user.language_code or "en")[:2] if user is not None else "en"
+    return code if code in _ADMIN_TEXT else "en"
+
+
+class ChatProgress:
+    """Index progress as edits of one status message, from the indexing thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, status: Message, text: str) -> None:
+        self.loop, self.status, self.text = loop, status, text
+        self.total = self.done = 0
+        self._last = 0.0
+
+    def _edit(self) -> None:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_EVERY or not self.total:
+            return
+        self._last = now
+        text = self.text.format(done=self.done, total=self.total)
+        asyncio.run_coroutine_threadsafe(_quiet_edit(self.status, text), self.loop)
+
+    def scanning(self, total_files: int) -> None:
+        """Ignore: one file."""
+
+    def scanned(self, source: str) -> None:
+        """Ignore: one file."""
+
+    def planned(self, paragraphs: int, units: int) -> None:
+        """More paragraphs to embed."""
+        self.total += paragraphs
+
+    def advance(self, paragraphs: int, units: int) -> None:
+        """Paragraphs embedded."""
+        self.done += paragraphs
+        self._edit()
+
+    def preparing(self, languages: list[str]) -> None:
+        """Ignore: a few seconds, once per machine."""
+
+    def finish(self) -> None:
+        """Ignore: the summary replaces the status."""
+
+
+async def _quiet_edit(message: Message, text: str) -> None:
+    with contextlib.suppress(TelegramError):
+        await message.edit_text(text, parse_mode=ParseMode.HTML)
+
+
+def render_added(added: Added, language: str) -> str:
+    """An upload's summary: what the bot understood, the first figures cited."""
+    text = _ADMIN_TEXT[language]
+    name = html.escape(added.source)
+    head = (
+        text["replaced"].format(
+            name=name, embedded=added.embedded, deleted=added.deleted, unchanged=added.unchanged
+        )
+        if added.replaced
+        else text["added"].format(name=name)
+    )
+    entry = added.entry
+    lines = [head]
+    if entry.title:
+        lines.append(f"<b>{html.escape(entry.title)}</b>")
+    lines.append(
+        text["about"].format(
+            place=html.escape(entry.place or "?"),
+            year=entry.year or "?",
+            paragraphs=entry.paragraphs,
+        )
+    )
+    if added.figures:
+        lines.append(text["figures"])
+        for figure in added.figures[:SUMMARY_FIGURES]:
+            quote = figure.quote if len(figure.quote) <= 120 else figure.quote[:119] + "…"
+            lines.append(
+                f"• <b>{html.escape(figure.text)}</b> — “{html.escape(quote)}” "
+                f"[{name} ¶{figure.paragraph}]"
+            )
+    return "\n".join(lines)
+
+
+async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A document from an admin is a report to add (or replace); from anyone else, a polite
+    no. Questions keep being answered while it is indexed (the handlers run concurrently)."""
+    message = update.effective_message
+    if message is None or message.document is None or not await allowed(update, context):
+        return
+    core = core_of(context)
+    language = _language(update)
+    text = _ADMIN_TEXT[language]
+    if not core.admins.allows(update.effective_user):
+        await reply(message, text["not_admin"])
+        return
+    sent = message.document
+    name = sent.file_name or "report"
+    try:
+        check(name, b"", size=sent.file_size or 0)
+    except Rejected as refused:
+        await reply(message, html.escape(refused.message(language)))
+        return
+    shown = html.escape(name)
+    status = await reply(message, text["indexing"].format(name=shown))
+    try:
+        remote = await send_retrying(lambda: context.bot.get_file(sent.file_id))
+        data = bytes(await remote.download_as_bytearray())
+        progress = ChatProgress(
+            asyncio.get_running_loop(), status, text["progress"].replace("{name}", shown)
+        )
+        added = await asyncio.to_thread(core.add_report, name, data, progress)
+    except Rejected as refused:
+        await _quiet_edit(status, html.escape(refused.message(language)))
+        return
+    except Exception:
+        log.exception("indexing an upload failed")
+        await _quiet_edit(status, text["failed"].format(name=shown))
+        return
+    await _quiet_edit(status, render_added(added, language))
+
+
+async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remove <report> (admins): asks for confirmation with two buttons."""
+    message = update.effective_message
+    if message is None or not await allowed(update, context):
+        return
+    core = core_of(context)
+    language = _language(update)
+    text = _ADMIN_TEXT[language]
+    if not core.admins.allows(update.effective_user):
+        await reply(message, text["not_admin"])
+        return
+    source = " ".join(context.args or []).strip()
+    if not source:
+        await reply(message, text["usage"])
+        return
+    known = await asyncio.to_thread(lambda: set(core.qa.store.reports()))
+    if source not in known:
+        await reply(message, html.escape(Rejected("unknown", name=source).message(language)))
+        return
+    token = hashlib.sha256(f"{source}{time.time()}".encode()).hexdigest()[:12]
+    if context.chat_data is not None:
+        context.chat_data.setdefault("removals", {})[token] = source
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(text["yes"], callback_data=f"r:{token}:yes"),
+                InlineKeyboardButton(text["no"], callback_data=f"r:{token}:no"),
+            ]
+        ]
+    )
+    await reply(message, text["confirm"].format(name=html.escape(source)), reply_markup=buttons)
+
+
+async def confirm_removal(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, token: str, value: str
+) -> None:
+    """The answer to /remove's buttons."""
+    query = update.callback_query
+    assert query is not None
+    core = core_of(context)
+    language = _language(update)
+    text = _ADMIN_TEXT[language]
+    source = (context.chat_data or {}).get("removals", {}).pop(token, None)
+    if source is None or not core.admins.allows(update.effective_user):
+        await send_retrying(lambda: query.answer())
+        return
+    await send_retrying(lambda: query.answer())
+    if value != "yes":
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_text(text["kept"])
+        return
+    try:
+        paragraphs = await asyncio.to_thread(core.remove_report, source)
+    except Rejected as refused:
+        result = html.escape(refused.message(language))
+    else:
+        result = text["removed"].format(name=html.escape(source), paragraphs=paragraphs)
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_text(result, parse_mode=ParseMode.HTML)
+
+
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Edits are not re-answered; say so in private chats."""
     chat = update.effective_chat
@@ -436,6 +693,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_retrying(lambda: query.answer())
         return
     kind, aid, value = parts
+    if kind == "r":
+        await confirm_removal(update, context, aid, value)
+        return
     answers = (context.chat_data or {}).get("answers", {})
     entry = answers.get(aid)
     if entry is None:
@@ -540,12 +800,14 @@ def build_application(settings: Settings, qa: QA | None = None) -> Application:
     application.add_handler(CommandHandler("sources", sources))
     application.add_handler(CommandHandler("ask", ask))
     application.add_handler(CommandHandler("new", new))
+    application.add_handler(CommandHandler("remove", remove))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, private_text))
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text)
     )
+    application.add_handler(MessageHandler(private & filters.Document.ALL, document))
     application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text))
     application.add_error_handler(on_error)
     return application

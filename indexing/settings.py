@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     )
     telegram_api_url: str | None = None
     allowed_users: str = ""
+    #: Who may add, replace and remove reports from the chat (ids or @usernames); nobody
+    #: when empty.
+    telegram_admins: str = ""
     public: bool = False
     telegram_rate_limit: int = Field(10, ge=1, description="Questions per user per minute.")
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.loopback import LoopbackServer
 
@@ -40,6 +40,8 @@ class BotAPIStandIn(LoopbackServer):
         self.faults: dict[str, list[Any]] = {}
         self._next_update = 1
         self._next_message = 100
+        #: Documents users "sent", by file_id, served by getFile and the file download path.
+        self.files: dict[str, bytes] = {}
         self._cond = threading.Condition()
         stand_in = self
 
@@ -61,6 +63,18 @@ class BotAPIStandIn(LoopbackServer):
                 method = self.path[len(prefix) :]
                 status, body = stand_in._handle(method, params)
                 self._send(status, body)
+
+            def do_GET(self) -> None:  # noqa: N802 - the Bot API's file download path
+                prefix = f"/file/bot{stand_in.token}/documents/"
+                path = unquote(self.path)  # the client percent-encodes the token's ":"
+                data = stand_in.files.get(path[len(prefix) :]) if path.startswith(prefix) else None
+                if data is None:
+                    return self._send(404, {"ok": False, "error_code": 404})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _send(self, status: int, body: Any) -> None:
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -105,6 +119,19 @@ class BotAPIStandIn(LoopbackServer):
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method == "getMe":
             return 200, {"ok": True, "result": BOT}
+        if method == "getFile":
+            file_id = str(params.get("file_id"))
+            if file_id not in self.files:
+                return 400, {"ok": False, "error_code": 400, "description": "file not found"}
+            return 200, {
+                "ok": True,
+                "result": {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}",
+                },
+            }
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             return 200, {"ok": True, "result": self._message(params)}
         return 200, {"ok": True, "result": True}
@@ -197,6 +224,28 @@ class BotAPIStandIn(LoopbackServer):
         if key == "edited_message":
             message["edit_date"] = int(time.time())
         return self.push({key: message})
+
+    def document(self, user_id: int, name: str, data: bytes, announced: int | None = None) -> int:
+        """Queue a private message carrying a document (`announced`: the size Telegram
+        reports, when it should differ from the bytes served)."""
+        with self._cond:
+            self._next_message += 1
+            message_id = self._next_message
+            file_id = f"doc{message_id}"
+            self.files[file_id] = data
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self.user(user_id),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": name,
+                "file_size": len(data) if announced is None else announced,
+            },
+        }
+        return self.push({"message": message})
 
     def fail_next(self, method: str, *faults: Any) -> None:
         """Make the next calls of `method` fail with these faults, in order."""

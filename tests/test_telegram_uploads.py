@@ -1,0 +1,143 @@
+"""Reports added, refused and removed from the chat (issue 19): the real python-telegram-bot
+over HTTP against the loopback Bot API stand-in, which serves getFile and the file download
+path, on an e5 index of its own."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.qa import QA
+from tests.botapi_standin import BotAPIStandIn
+from tests.test_telegram import ALICE, TOKEN, RunningBot, bot_settings, last_reply
+
+DATA = Path(__file__).resolve().parent / "data"
+KIM_BANG = (DATA / "districts" / "kim-bang-2023.txt").read_bytes()
+ASKER = 333  # may ask, may not add reports
+EXAMPLE = "How many skilled mass mobilization models were replicated in Kim Bang?"
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory) -> Iterator[tuple[BotAPIStandIn, Path]]:  # noqa: ANN001
+    """A bot whose index starts with one other report; ALICE is its admin."""
+    from indexing.indexer import Indexer
+    from indexing.settings import Settings
+
+    root = tmp_path_factory.mktemp("uploads")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "districts" / "ly-nhan-2023.txt", corpus / "ly-nhan-2023.txt")
+    index = Settings(corpus_dir=corpus, index_dir=root / "index")
+    Indexer(index).run()
+    with BotAPIStandIn(TOKEN) as api:
+        settings = bot_settings(index, api, root / "state", allowed=f"{ALICE}, {ASKER}")
+        settings = settings.model_copy(update={"telegram_admins": str(ALICE)})
+        with RunningBot(settings, QA(index)):
+            yield api, corpus
+
+
+def _edited(api: BotAPIStandIn, chat_id: int, needle: str, timeout: float = 120) -> str:
+    return str(
+        api.wait_for(
+            "editMessageText",
+            lambda p: int(p.get("chat_id") or 0) == chat_id and needle in str(p.get("text")),
+            timeout=timeout,
+        )[-1]["text"]
+    )
+
+
+def test_an_admin_uploads_a_report_and_it_answers_at_once(uploads) -> None:  # noqa: ANN001
+    api, corpus = uploads
+    api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)
+    last_reply(api, ALICE, "Indexing kim-bang-2023.txt")
+    summary = _edited(api, ALICE, "✅ kim-bang-2023.txt indexed")
+    assert "Kim Bang, 2023" in summary and "kim-bang-2023.txt ¶" in summary
+    assert (corpus / "kim-bang-2023.txt").read_bytes() == KIM_BANG
+    api.text(ASKER, EXAMPLE)
+    answer = last_reply(api, ASKER, "<b>109</b>")
+    assert "kim-bang-2023.txt" in str(answer["text"]) + str(answer.get("reply_markup"))
+
+
+def test_someone_who_is_not_an_admin_gets_a_polite_no(uploads) -> None:  # noqa: ANN001
+    api, corpus = uploads
+    before = sorted(p.name for p in corpus.iterdir())
+    api.document(
+        ASKER, "binh-luc-2023.txt", (DATA / "districts" / "binh-luc-2023.txt").read_bytes()
+    )
+    last_reply(api, ASKER, "only the bot's admins can add reports")
+    assert sorted(p.name for p in corpus.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "announced", "needle"),
+    [
+        ("../../etc/passwd.txt", b"root:x:0:0", None, "plain name"),
+        ("reports.zip", b"PK\x03\x04rest", None, "an archive"),
+        ("broken.pdf", b"%PDF-1.4\nno pdf at all", None, "could not be read"),
+        ("huge.pdf", b"%PDF-1.4", 25 * 1024 * 1024, "at most 20 MB"),
+        ("virus.exe", b"MZ", None, "I read PDF, DOCX"),
+    ],
+)
+def test_bad_files_are_named_and_change_nothing(
+    uploads,  # noqa: ANN001
+    name: str,
+    data: bytes,
+    announced: int | None,
+    needle: str,
+) -> None:
+    api, corpus = uploads
+    before = sorted(p.name for p in corpus.iterdir())
+    api.document(ALICE, name, data, announced=announced)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        texts = [
+            str(p.get("text"))
+            for m, p in api.calls
+            if m in ("sendMessage", "editMessageText") and needle in str(p.get("text"))
+        ]
+        if texts:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"no reply with {needle!r}")
+    assert sorted(p.name for p in corpus.iterdir()) == before
+
+
+def test_remove_asks_first_then_removes(uploads) -> None:  # noqa: ANN001
+    api, corpus = uploads
+    api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)  # the second upload: a replace
+    api.wait_for(
+        "editMessageText",
+        lambda p: "✅" in str(p.get("text")) and "kim-bang-2023.txt" in str(p.get("text")),
+        timeout=120,
+        count=2,
+    )
+    api.text(ALICE, "/remove kim-bang-2023.txt")
+    asked = last_reply(api, ALICE, "Remove kim-bang-2023.txt from the reports?")
+    buttons = [b for row in asked["reply_markup"]["inline_keyboard"] for b in row]
+    remove = next(b for b in buttons if b["text"] == "Remove")
+    api.push(
+        {
+            "callback_query": {
+                "id": "rm-1",
+                "from": api.user(ALICE),
+                "chat_instance": "x",
+                "message": {
+                    "message_id": 7000,
+                    "date": int(time.time()),
+                    "chat": {"id": ALICE, "type": "private"},
+                    "text": "confirm",
+                },
+                "data": remove["callback_data"],
+            }
+        }
+    )
+    _edited(api, ALICE, "Removed kim-bang-2023.txt")
+    assert not (corpus / "kim-bang-2023.txt").exists()
+    api.text(ALICE, "/sources")
+    listed = last_reply(api, ALICE, "Indexed reports")
+    assert "kim-bang-2023.txt" not in str(listed["text"])
