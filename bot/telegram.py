@@ -571,18 +571,30 @@ def render_added(added: Added, language: str) -> str:
     return "\n".join(lines)
 
 
+async def _admin_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The sender's reply language when an admin sends this; None (after a polite no to an
+    allowed user who is no admin) otherwise."""
+    message = update.effective_message
+    if message is None or not await allowed(update, context):
+        return None
+    language = _language(update)
+    if not core_of(context).admins.allows(update.effective_user):
+        await reply(message, _ADMIN_TEXT[language]["not_admin"])
+        return None
+    return language
+
+
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document from an admin is a report to add (or replace); from anyone else, a polite
     no. Questions keep being answered while it is indexed (the handlers run concurrently)."""
     message = update.effective_message
-    if message is None or message.document is None or not await allowed(update, context):
+    if message is None or message.document is None:
+        return
+    language = await _admin_language(update, context)
+    if language is None:
         return
     core = core_of(context)
-    language = _language(update)
     text = _ADMIN_TEXT[language]
-    if not core.admins.allows(update.effective_user):
-        await reply(message, text["not_admin"])
-        return
     sent = message.document
     name = sent.file_name or "report"
     try:
@@ -612,14 +624,11 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/remove <report> (admins): asks for confirmation with two buttons."""
     message = update.effective_message
-    if message is None or not await allowed(update, context):
+    language = await _admin_language(update, context)
+    if message is None or language is None:
         return
     core = core_of(context)
-    language = _language(update)
     text = _ADMIN_TEXT[language]
-    if not core.admins.allows(update.effective_user):
-        await reply(message, text["not_admin"])
-        return
     source = " ".join(context.args or []).strip()
     if not source:
         await reply(message, text["usage"])
@@ -747,12 +756,10 @@ async def post_init(application: Application) -> None:
 
 
 def _prepare_for_answers() -> None:
-    from indexing.lemmas import prepare_dictionaries
-    from indexing.lexical import REPLY_LANGUAGES, prepare_language_model
+    from indexing.lexical import prepare_for_answers
 
     with contextlib.suppress(Exception):  # only a first answer's speed depends on it
-        prepare_dictionaries(REPLY_LANGUAGES)
-        prepare_language_model()
+        prepare_for_answers()
 
 
 # --- the application --------------------------------------------------------------------

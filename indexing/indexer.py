@@ -246,28 +246,10 @@ class Indexer:
         """The lemma dictionaries of the reply languages and of every language this run
         read, and the language identifier's model, prepared once per machine, so that a
         cold answer opens them at once (`indexing.cache`, benchmarks/cold_start.py)."""
-        from indexing.cache import prepared_marker
-        from indexing.lemmas import missing_dictionaries, opened_languages, prepare_dictionaries
+        from indexing.lemmas import opened_languages
+        from indexing.lexical import prepare_for_answers
 
-        marker = prepared_marker()
-        opened = opened_languages()
-        if marker.exists() and not opened:
-            return
-        from indexing.lexical import (
-            REPLY_LANGUAGES,
-            language_model_prepared,
-            prepare_language_model,
-        )
-
-        wanted = [*REPLY_LANGUAGES, *sorted(opened)]
-        missing = missing_dictionaries(wanted)
-        if missing:
-            self.progress.preparing(missing)
-            prepare_dictionaries(missing)
-        prepare_language_model()
-        if not missing_dictionaries(wanted) and language_model_prepared():
-            with contextlib.suppress(OSError):
-                marker.touch()
+        prepare_for_answers(opened_languages(), self.progress.preparing)
 
     # --- planning (worker threads: reads only) -----------------------------------------
 

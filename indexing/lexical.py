@@ -12,14 +12,15 @@ Everything is accent-folded ("Kim Bảng" -> "kim bang") after lemmatising.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from indexing.cache import cache_dir, write_atomic
-from indexing.lemmas import lemma
+from indexing.cache import cache_dir, prepared_marker, write_atomic
+from indexing.lemmas import lemma, missing_dictionaries, prepare_dictionaries
 from indexing.numbers import NUMBER, normalise_number
 from indexing.text import POSSESSIVE, WORD, fold
 
@@ -34,6 +35,29 @@ def _prepared_model():  # noqa: ANN202 - Path
     from py3langid import __version__
 
     return cache_dir() / f"py3langid-{__version__}"
+
+
+def prepare_for_answers(
+    languages: Iterable[str] = (), announce: Callable[[list[str]], None] | None = None
+) -> None:
+    """Prepare, once per machine, what a cold answer opens (`indexing.cache`): the lemma
+    dictionaries of the reply languages and of `languages`, and this module's language
+    model. `announce` is told which dictionaries are about to be built (seconds each). A
+    marker remembers that all is there, so a call with no new language costs one stat."""
+    marker = prepared_marker()
+    extra = sorted(set(languages))
+    if marker.exists() and not extra:
+        return
+    wanted = [*REPLY_LANGUAGES, *extra]
+    missing = missing_dictionaries(wanted)
+    if missing:
+        if announce is not None:
+            announce(missing)
+        prepare_dictionaries(missing)
+    prepare_language_model()
+    if not missing_dictionaries(wanted) and language_model_prepared():
+        with contextlib.suppress(OSError):
+            marker.touch()
 
 
 def language_model_prepared() -> bool:

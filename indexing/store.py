@@ -245,10 +245,7 @@ class Store:
         if generation is not None and cached is not None and cached[0] == generation:
             return dict(cached[1])
         out: dict[str, ReportEntry] = {}
-        col = self.reports_collection
-        total = col.count()
-        for offset in range(0, total, self.max_batch):
-            got = col.get(include=["documents"], limit=self.max_batch, offset=offset)
+        for got in self._pages(self.reports_collection, ["documents"]):
             for doc in got["documents"] or []:
                 entry = ReportEntry.model_validate_json(doc)
                 out[entry.source] = entry
@@ -401,13 +398,7 @@ class Store:
     def find_paragraphs(self, where: dict[str, Any]) -> list[StoredParagraph]:
         """Paragraph records matching a metadata filter, by source and number."""
         found: list[StoredParagraph] = []
-        total = self.paragraphs.count()
-        for offset in range(0, total, self.max_batch):
-            got = self.paragraphs.get(
-                where=where, include=["documents", "metadatas"], limit=self.max_batch, offset=offset
-            )
-            if not got["ids"]:
-                break
+        for got in self._pages(self.paragraphs, ["documents", "metadatas"], where):
             found += [
                 _stored(pid, doc, meta)
                 for pid, doc, meta in zip(
@@ -440,7 +431,7 @@ class Store:
             )
             units: dict[str, list[tuple[int, str, np.ndarray, dict[str, Any]]]] = {}
             thing_ids: list[str] = []
-            for got in self._pages(self.units, where, ["documents", "metadatas", "embeddings"]):
+            for got in self._pages(self.units, ["documents", "metadatas", "embeddings"], where):
                 for unit_id, doc, meta, vector in zip(
                     got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
                 ):
@@ -449,11 +440,7 @@ class Store:
                     )
                     thing_ids += [f"{unit_id}:{k}" for k in range(int(meta.get("nfig", 0)))]
             pids = [pid for pid, found in units.items() if any(m.get("nfig", 0) for *_, m in found)]
-            things: dict[str, np.ndarray] = {}
-            for ids in _chunks(thing_ids, _ID_CHUNK):  # by id: no filter to evaluate
-                got = self.things.get(ids=list(ids), include=["embeddings"])
-                for thing_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                    things[thing_id] = np.asarray(vector, dtype=np.float32)
+            things = self.thing_vectors(thing_ids)
             for paragraph in self.get_paragraphs(pids):
                 found = sorted(units[paragraph.id], key=lambda u: u[0])
                 mentions = [decode(str(m.get("figures", ""))) for *_, m in found]
@@ -471,7 +458,10 @@ class Store:
                 )
         return out
 
-    def _pages(self, collection: Any, where: dict[str, Any], include: list[str]) -> Iterator[Any]:
+    def _pages(
+        self, collection: Any, include: list[str], where: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """A collection's records (matching `where`), a batch at a time."""
         offset = 0
         while True:
             got = collection.get(where=where, include=include, limit=self.max_batch, offset=offset)
@@ -498,12 +488,12 @@ class Store:
             )
         )
 
-    def thing_vectors(self, paragraph_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of the figures' words of some paragraphs, by id
-        (`<unit id>:<figure>`)."""
+    def thing_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of figures' words by id (`<unit id>:<figure>`); read by id,
+        so no filter is evaluated (missing ids are skipped)."""
         found: dict[str, np.ndarray] = {}
-        for chunk in _chunks(list(dict.fromkeys(paragraph_ids)), _ID_CHUNK):
-            got = self.things.get(where={"pid": {"$in": list(chunk)}}, include=["embeddings"])
+        for chunk in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            got = self.things.get(ids=list(chunk), include=["embeddings"])
             for thing_id, vector in zip(got["ids"], got["embeddings"], strict=True):
                 found[thing_id] = np.asarray(vector, dtype=np.float32)
         return found
