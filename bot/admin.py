@@ -6,15 +6,19 @@ later `reportqa index` from the shell finds the same state and embeds nothing tw
 The order of the steps is what makes a kill at any point converge:
 - add: the bytes go to a hidden file beside the report (the indexer skips hidden files),
   are read as a report, then renamed onto the report's name; the index run follows. Killed
-  before the rename, nothing changed (the hidden file is swept by the next upload); after
-  it, the next index run (the bot's, or the shell's) indexes the file as any other.
-- remove: the file is deleted first, then its index records. Killed in between, the next
-  index run removes a report whose file is gone.
+  before the rename, nothing changed (the hidden file is swept by the next upload or start).
+- remove: the file is deleted first, then its index records.
+- Both leave a hidden marker, `.pending-<pid>-<name>`, from before the file changes until
+  the index agrees with it. A bot that starts (`recover`) brings every report a dead
+  process marked in line with its file, present or gone, so neither a half-indexed upload
+  nor the paragraphs of a removed report outlive a kill. A shell `reportqa index` run
+  converges the same files; the marker left then costs one no-change run at the next start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +32,8 @@ from indexing.store import ReportEntry
 MAX_BYTES = 20 * 1024 * 1024
 #: Hidden, so that neither the indexer nor `discover` ever reads a file being written.
 _PART_PREFIX = ".upload-"
+#: Hidden markers of reports whose file changed before their index run ended.
+_PENDING_PREFIX = ".pending-"
 #: One upload or removal at a time in this process: two admins sending the same file get
 #: the second told that nothing changed, never two index runs racing on one file.
 _writing = threading.Lock()
@@ -185,17 +191,33 @@ def add_report(
                 raise Rejected("empty", name=stored)
             replaced = target.exists()
             backup = _keep(target) if replaced else None
+            marker = _mark(corpus, stored)
             os.replace(part, target)
+            _sync_dir(corpus)
         finally:
             part.unlink(missing_ok=True)
+        indexer = Indexer(settings, embedder=embedder, progress=progress)
         try:
-            summary = Indexer(settings, embedder=embedder, progress=progress).run([target])
+            summary = indexer.run([target])
+            failed = next((e.reason for e in summary.errors if e.path == stored), None)
+            if failed is not None:
+                raise Rejected("broken", name=stored, why=failed)
         except IndexLockedError:
             _restore(target, backup)
+            marker.unlink(missing_ok=True)
             raise Rejected("busy", name=stored) from None
+        except Exception:
+            # Told it failed, the admin expects the reports as they were: the old file back,
+            # and the index brought back in line with it (or, failing that, by `recover`).
+            _restore(target, backup)
+            with contextlib.suppress(Exception):
+                Indexer(settings, embedder=embedder).run([target])
+                marker.unlink(missing_ok=True)
+            raise
         finally:
             if backup is not None:
                 backup.unlink(missing_ok=True)
+        marker.unlink(missing_ok=True)
     return _added(settings, stored, replaced, summary, embedder)
 
 
@@ -209,12 +231,63 @@ def remove_report(settings: Settings, source: str, embedder=None) -> int:  # noq
     if source not in store.reports():
         raise Rejected("unknown", name=source)
     with _writing:
-        path = Path(os.path.abspath(settings.corpus_dir / source))
-        if path.is_relative_to(os.path.abspath(settings.corpus_dir)):
+        corpus = Path(os.path.abspath(settings.corpus_dir))
+        path = Path(os.path.abspath(corpus / source))
+        marker = _mark(corpus, source) if path.is_relative_to(corpus) else None
+        if marker is not None:
             path.unlink(missing_ok=True)
+            _sync_dir(path.parent)
         removed = store.delete_source(source)
         store.delete_report(source)
+        if marker is not None:
+            marker.unlink(missing_ok=True)
     return removed
+
+
+def interrupted(corpus: Path) -> list[str]:
+    """The reports a process that no longer runs was adding or removing when it died."""
+    return sorted(set(_interrupted(corpus).values()))
+
+
+def _interrupted(corpus: Path) -> dict[Path, str]:
+    found = {}
+    for marker in sorted(corpus.glob(f"{_PENDING_PREFIX}*")):
+        pid = marker.name[len(_PENDING_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            source = marker.read_text(encoding="utf-8").strip()
+            found[marker] = source
+    return found
+
+
+def recover(
+    settings: Settings,
+    *,
+    embedder=None,  # noqa: ANN001 - indexing.embeddings.Embedder
+    progress: IndexProgress | None = None,
+) -> list[str]:
+    """Bring the reports a killed upload or removal left behind in line with their files
+    (a bot calls this as it starts); return their names. What a dead process was writing
+    is swept. Raises IndexLockedError while a shell `reportqa index` holds the index (that
+    run converges the same files; the markers stay for the next start)."""
+    from indexing.indexer import Indexer
+
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        return []
+    with _writing:
+        sweep(corpus)
+        markers = _interrupted(corpus)
+        sources = sorted({s for s in markers.values() if s})
+        if sources:
+            # A file that is gone is named to drop its report (indexing.corpus.discover).
+            Indexer(settings, embedder=embedder, progress=progress).run(
+                [corpus / source for source in sources]
+            )
+        for marker in markers:
+            marker.unlink(missing_ok=True)
+    return sources
 
 
 def _added(
@@ -258,6 +331,25 @@ def _write(path: Path, data: bytes) -> None:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
+
+
+def _mark(corpus: Path, source: str) -> Path:
+    """The marker holds the report's name: a name may have folders, a file name may not."""
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    marker = corpus / f"{_PENDING_PREFIX}{os.getpid()}-{digest}"
+    _write(marker, source.encode("utf-8"))
+    _sync_dir(corpus)
+    return marker
+
+
+def _sync_dir(folder: Path) -> None:
+    """A rename or an unlink is durable once its folder is synced."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _keep(target: Path) -> Path:

@@ -58,16 +58,14 @@ class QA:
     def _open(self) -> Retriever:
         with self._lock:
             if self._retriever is None:
-                embedder = self._embedder or get_embedder(
-                    self.settings.embedding, self.settings.device, self.settings.embed_batch_size
-                )
+                embedder = self._embedder_unlocked()
                 store = Store(self.settings)
                 if not store.exists():
                     raise NotIndexedError(
                         f"no index at {self.settings.store_location}: run `reportqa index` first"
                     )
                 store.open(embedder.name, create=False)
-                self._store, self._embedder = store, embedder
+                self._store = store
                 self._extractive = ExtractiveAnswerer(embedder)
                 if self.settings.llm:
                     from bot.facts.generative import GenerativeAnswerer
@@ -85,12 +83,19 @@ class QA:
         assert self._store is not None
         return self._store
 
+    def _embedder_unlocked(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(
+                self.settings.embedding, self.settings.device, self.settings.embed_batch_size
+            )
+        return self._embedder
+
     @property
     def embedder(self) -> Embedder:
-        """The opened embedder (an upload from the chat indexes with it)."""
-        self._open()
-        assert self._embedder is not None
-        return self._embedder
+        """The embedder answers use; an upload from the chat indexes with it, so it is there
+        before any index is (the first report of a new bot may come from the chat)."""
+        with self._lock:
+            return self._embedder_unlocked()
 
     def retriever(self, k: int = 4) -> ReportRetriever:
         """The retrieval step as a LangChain retriever."""

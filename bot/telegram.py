@@ -45,7 +45,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.admin import Added, Rejected, add_report, check, remove_report
+from bot.admin import Added, Rejected, add_report, check, recover, remove_report
 from bot.models import Answer, Turn
 from bot.qa import MAX_QUESTION_CHARS, QA
 from bot.rendering import citation_label, render_answer, render_paragraph, split_blocks
@@ -167,6 +167,11 @@ class BotCore:
     def remove_report(self, source: str) -> int:
         """Remove a report from the corpus folder and the index (blocking)."""
         return remove_report(self.qa.settings, source, embedder=self.qa.embedder)
+
+    def recover(self) -> list[str]:
+        """Bring reports a killed upload or removal left half done in line with their files
+        (blocking); return their names."""
+        return recover(self.qa.settings, embedder=self.qa.embedder)
 
     def sources(self) -> list[str]:
         """Lines describing the indexed reports."""
@@ -748,16 +753,28 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """Register the command list shown by Telegram clients, and prepare what a first answer
-    opens (a machine that only has a Chroma server's URL never ran the indexer)."""
+    """Register the command list shown by Telegram clients; off the event loop, finish what
+    a killed upload left half done and prepare what a first answer opens (a machine that
+    only has a Chroma server's URL never ran the indexer). Questions are answered meanwhile."""
     with contextlib.suppress(TelegramError):
         await application.bot.set_my_commands(COMMANDS)
-    asyncio.get_running_loop().run_in_executor(None, _prepare_for_answers)
+    core = application.bot_data["core"]
+    asyncio.get_running_loop().run_in_executor(None, _start_up, core)
 
 
-def _prepare_for_answers() -> None:
+def _start_up(core: BotCore) -> None:
+    from indexing.indexer import IndexLockedError
     from indexing.lexical import prepare_for_answers
 
+    try:
+        recovered = core.recover()
+    except IndexLockedError:
+        log.warning("reports an interrupted upload left are converged by the running index")
+    except Exception:
+        log.exception("could not finish an interrupted upload; the next start tries again")
+    else:
+        if recovered:
+            log.info("finished interrupted uploads or removals: %s", ", ".join(recovered))
     with contextlib.suppress(Exception):  # only a first answer's speed depends on it
         prepare_for_answers()
 

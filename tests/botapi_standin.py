@@ -155,6 +155,8 @@ class BotAPIStandIn(LoopbackServer):
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
+        with self._cond:  # as Telegram does: an offset confirms, and forgets, what is before it
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
         with self._cond:
             while True:
@@ -191,13 +193,16 @@ class BotAPIStandIn(LoopbackServer):
             self._cond.notify_all()
             return update["update_id"]
 
-    def user(self, user_id: int, username: str | None = None) -> dict[str, Any]:
-        """A user object."""
+    def user(
+        self, user_id: int, username: str | None = None, language: str | None = None
+    ) -> dict[str, Any]:
+        """A user object (`language`: the client's language_code)."""
         return {
             "id": user_id,
             "is_bot": False,
             "first_name": f"User{user_id}",
             **({"username": username} if username else {}),
+            **({"language_code": language} if language else {}),
         }
 
     def text(self, user_id: int, text: str, chat_id: int | None = None, **extra: Any) -> int:
@@ -216,7 +221,7 @@ class BotAPIStandIn(LoopbackServer):
             "message_id": message_id,
             "date": int(time.time()),
             "chat": chat,
-            "from": self.user(user_id, extra.pop("username", None)),
+            "from": self.user(user_id, extra.pop("username", None), extra.pop("language", None)),
             "text": text,
             **extra,
         }
@@ -225,7 +230,14 @@ class BotAPIStandIn(LoopbackServer):
             message["edit_date"] = int(time.time())
         return self.push({key: message})
 
-    def document(self, user_id: int, name: str, data: bytes, announced: int | None = None) -> int:
+    def document(
+        self,
+        user_id: int,
+        name: str,
+        data: bytes,
+        announced: int | None = None,
+        language: str | None = None,
+    ) -> int:
         """Queue a private message carrying a document (`announced`: the size Telegram
         reports, when it should differ from the bytes served)."""
         with self._cond:
@@ -237,7 +249,7 @@ class BotAPIStandIn(LoopbackServer):
             "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": user_id, "type": "private"},
-            "from": self.user(user_id),
+            "from": self.user(user_id, language=language),
             "document": {
                 "file_id": file_id,
                 "file_unique_id": file_id,

@@ -4,12 +4,22 @@ and that every refused input leaves the corpus folder and the index as they were
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from bot.admin import MAX_BYTES, Rejected, add_report, remove_report, sweep
+from bot.admin import (
+    MAX_BYTES,
+    Rejected,
+    add_report,
+    interrupted,
+    recover,
+    remove_report,
+    sweep,
+)
 from indexing.embeddings import HashEmbedder
 from indexing.indexer import Indexer
 from indexing.settings import Settings
@@ -131,3 +141,77 @@ def test_what_a_killed_upload_left_is_swept(settings: Settings) -> None:
     assert Indexer(settings, embedder=HashEmbedder()).run().files == 0  # hidden: never read
     sweep(settings.corpus_dir)
     assert not left.exists()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _marker(settings: Settings, source: str, pid: int) -> Path:
+    marker = settings.corpus_dir / f".pending-{pid}-{abs(hash(source))}"
+    marker.write_text(source, encoding="utf-8")
+    return marker
+
+
+def test_recover_indexes_a_report_whose_upload_was_killed_mid_index(settings: Settings) -> None:
+    add_report(settings, "kim-bang-2023.txt", KIM_BANG, embedder=HashEmbedder())
+    clean = _state(settings)
+    # Killed after the rename, before its index run ended: the file is whole, the index
+    # holds part of it (here: the report's records dropped, as at the start of a run).
+    store = Store(settings)
+    store.open(HashEmbedder().name, create=False)
+    store.delete_source("kim-bang-2023.txt")
+    store.delete_report("kim-bang-2023.txt")
+    marker = _marker(settings, "kim-bang-2023.txt", _dead_pid())
+    assert interrupted(settings.corpus_dir) == ["kim-bang-2023.txt"]
+    assert recover(settings, embedder=HashEmbedder()) == ["kim-bang-2023.txt"]
+    assert not marker.exists() and _state(settings) == clean
+    assert recover(settings, embedder=HashEmbedder()) == []  # nothing left to do
+
+
+def test_recover_drops_a_report_whose_removal_was_killed(settings: Settings) -> None:
+    add_report(settings, "kim-bang-2023.txt", KIM_BANG, embedder=HashEmbedder())
+    # Killed after the file was deleted, before its records were.
+    _marker(settings, "kim-bang-2023.txt", _dead_pid())
+    (settings.corpus_dir / "kim-bang-2023.txt").unlink()
+    assert recover(settings, embedder=HashEmbedder()) == ["kim-bang-2023.txt"]
+    assert _state(settings) == ({}, {})
+
+
+def test_recover_leaves_a_running_process_alone(settings: Settings) -> None:
+    add_report(settings, "kim-bang-2023.txt", KIM_BANG, embedder=HashEmbedder())
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as other:
+        try:
+            marker = _marker(settings, "kim-bang-2023.txt", other.pid)
+            (settings.corpus_dir / f".upload-{other.pid}-x.txt").write_bytes(b"part")
+            assert interrupted(settings.corpus_dir) == []
+            assert recover(settings, embedder=HashEmbedder()) == []
+            assert marker.exists() and (settings.corpus_dir / f".upload-{other.pid}-x.txt").exists()
+        finally:
+            other.kill()
+
+
+class _Failing(HashEmbedder):
+    """Embeds nothing with figures in it: an index run that fails midway."""
+
+    def embed_passages(self, texts):  # noqa: ANN001, ANN201
+        if any("109" in t or "111" in t for t in texts):
+            raise RuntimeError("the embedder died")
+        return super().embed_passages(texts)
+
+
+def test_a_failed_index_run_puts_the_old_report_back(settings: Settings) -> None:
+    add_report(settings, "kim-bang-2023.txt", KIM_BANG, embedder=HashEmbedder())
+    before = _state(settings)
+    failing = _Failing()
+    failing.name = HashEmbedder().name
+    with pytest.raises(RuntimeError):
+        add_report(
+            settings, "kim-bang-2023.txt", KIM_BANG.replace(b"109", b"111"), embedder=failing
+        )
+    assert _state(settings) == before
+    assert interrupted(settings.corpus_dir) == []
+    assert [p.name for p in settings.corpus_dir.iterdir()] == ["kim-bang-2023.txt"]

@@ -12,20 +12,21 @@ from pathlib import Path
 import pytest
 
 from bot.qa import QA
+from indexing.settings import Settings
 from tests.botapi_standin import BotAPIStandIn
 from tests.test_telegram import ALICE, TOKEN, RunningBot, bot_settings, last_reply
 
 DATA = Path(__file__).resolve().parent / "data"
 KIM_BANG = (DATA / "districts" / "kim-bang-2023.txt").read_bytes()
 ASKER = 333  # may ask, may not add reports
+CAROL = 444  # the second admin
 EXAMPLE = "How many skilled mass mobilization models were replicated in Kim Bang?"
 
 
 @pytest.fixture(scope="module")
-def uploads(tmp_path_factory) -> Iterator[tuple[BotAPIStandIn, Path]]:  # noqa: ANN001
+def uploads(tmp_path_factory) -> Iterator[tuple[BotAPIStandIn, Path, Settings]]:  # noqa: ANN001
     """A bot whose index starts with one other report; ALICE is its admin."""
     from indexing.indexer import Indexer
-    from indexing.settings import Settings
 
     root = tmp_path_factory.mktemp("uploads")
     corpus = root / "corpus"
@@ -34,10 +35,11 @@ def uploads(tmp_path_factory) -> Iterator[tuple[BotAPIStandIn, Path]]:  # noqa: 
     index = Settings(corpus_dir=corpus, index_dir=root / "index")
     Indexer(index).run()
     with BotAPIStandIn(TOKEN) as api:
-        settings = bot_settings(index, api, root / "state", allowed=f"{ALICE}, {ASKER}")
-        settings = settings.model_copy(update={"telegram_admins": str(ALICE)})
+        allowed = f"{ALICE}, {ASKER}, {CAROL}"
+        settings = bot_settings(index, api, root / "state", allowed=allowed)
+        settings = settings.model_copy(update={"telegram_admins": f"{ALICE}, {CAROL}"})
         with RunningBot(settings, QA(index)):
-            yield api, corpus
+            yield api, corpus, index
 
 
 def _edited(api: BotAPIStandIn, chat_id: int, needle: str, timeout: float = 120) -> str:
@@ -51,7 +53,7 @@ def _edited(api: BotAPIStandIn, chat_id: int, needle: str, timeout: float = 120)
 
 
 def test_an_admin_uploads_a_report_and_it_answers_at_once(uploads) -> None:  # noqa: ANN001
-    api, corpus = uploads
+    api, corpus, _ = uploads
     api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)
     last_reply(api, ALICE, "Indexing kim-bang-2023.txt")
     summary = _edited(api, ALICE, "✅ kim-bang-2023.txt indexed")
@@ -63,7 +65,7 @@ def test_an_admin_uploads_a_report_and_it_answers_at_once(uploads) -> None:  # n
 
 
 def test_someone_who_is_not_an_admin_gets_a_polite_no(uploads) -> None:  # noqa: ANN001
-    api, corpus = uploads
+    api, corpus, _ = uploads
     before = sorted(p.name for p in corpus.iterdir())
     api.document(
         ASKER, "binh-luc-2023.txt", (DATA / "districts" / "binh-luc-2023.txt").read_bytes()
@@ -89,7 +91,7 @@ def test_bad_files_are_named_and_change_nothing(
     announced: int | None,
     needle: str,
 ) -> None:
-    api, corpus = uploads
+    api, corpus, _ = uploads
     before = sorted(p.name for p in corpus.iterdir())
     api.document(ALICE, name, data, announced=announced)
     deadline = time.monotonic() + 60
@@ -107,8 +109,72 @@ def test_bad_files_are_named_and_change_nothing(
     assert sorted(p.name for p in corpus.iterdir()) == before
 
 
+def _calls_until(api: BotAPIStandIn, method: str, needle: str) -> int:
+    """The position, among the stand-in's calls, of the first `method` call saying `needle`."""
+    return next(
+        i for i, (m, p) in enumerate(api.calls) if m == method and needle in str(p.get("text"))
+    )
+
+
+def test_a_question_is_answered_while_an_upload_indexes(uploads) -> None:  # noqa: ANN001
+    api, _, _ = uploads
+    # A long report, so that its index run lasts many seconds after the first progress edit.
+    filler = "\n\n".join(
+        f"Na zebraniu numer {n} mieszkańcy omówili z komitetem utrzymanie dróg i szkół."
+        for n in range(1, 201)
+    )
+    long_report = (DATA / "districts" / "duy-tien-2023.txt").read_text(encoding="utf-8")
+    api.document(ALICE, "duy-tien-2023.txt", (long_report + "\n\n" + filler).encode())
+    _edited(api, ALICE, "Indexing duy-tien-2023.txt… ")  # "… 12/205 paragraphs": under way
+    api.text(ASKER, "How many skilled mass mobilization models were replicated in Ly Nhan?")
+    last_reply(api, ASKER, "<b>64</b>")
+    _edited(api, ALICE, "✅ duy-tien-2023.txt indexed")
+    assert _calls_until(api, "sendMessage", "<b>64</b>") < _calls_until(
+        api, "editMessageText", "✅ duy-tien-2023.txt"
+    ), "the question waited for the upload"
+    api.text(ASKER, "Ile metrów kwadratowych gruntu oddali mieszkańcy Duy Tien?")
+    answer = last_reply(api, ASKER, "4200")
+    assert "duy-tien-2023.txt" in str(answer["text"]) + str(answer.get("reply_markup"))
+
+
+def test_replies_come_in_the_senders_language(uploads) -> None:  # noqa: ANN001
+    api, corpus, _ = uploads
+    api.document(ASKER, "raport.txt", b"Raport.", language="pl")
+    last_reply(api, ASKER, "raporty mogą dodawać tylko administratorzy")
+    api.document(CAROL, "trống.txt", b"", language="vi")
+    _edited(api, CAROL, "không có văn bản nào để lập chỉ mục")
+    api.document(
+        ALICE,
+        "thanh-liem-2023.md",
+        (DATA / "districts" / "thanh-liem-2023.md").read_bytes(),
+        language="pl",
+    )
+    last_reply(api, ALICE, "Indeksuję thanh-liem-2023.md")
+    summary = _edited(api, ALICE, "✅ Zaindeksowano thanh-liem-2023.md")
+    assert "akapitów" in summary
+    assert not (corpus / "raport.txt").exists() and not (corpus / "trống.txt").exists()
+
+
+def test_two_admins_sending_the_same_file_at_once(uploads) -> None:  # noqa: ANN001
+    from tests.helpers import check_consistent, snapshot
+
+    api, corpus, index = uploads
+    data = (DATA / "districts" / "binh-luc-2023.txt").read_bytes()
+    api.document(ALICE, "binh-luc-2023.txt", data)
+    api.document(CAROL, "binh-luc-2023.txt", data)
+    first = _edited(api, ALICE, "✅ binh-luc-2023.txt")
+    second = _edited(api, CAROL, "✅ binh-luc-2023.txt")
+    # One indexed it; the other found it there and unchanged.
+    assert sorted(["replaced: 0 paragraphs new" in t for t in (first, second)]) == [False, True]
+    assert (corpus / "binh-luc-2023.txt").read_bytes() == data
+    assert not [p.name for p in corpus.iterdir() if p.name.startswith(".")]
+    state = snapshot(index)
+    check_consistent(state)  # no duplicate paragraph, no orphan
+    assert "binh-luc-2023.txt" in state["manifest"]
+
+
 def test_remove_asks_first_then_removes(uploads) -> None:  # noqa: ANN001
-    api, corpus = uploads
+    api, corpus, _ = uploads
     api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)  # the second upload: a replace
     api.wait_for(
         "editMessageText",
