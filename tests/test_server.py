@@ -150,3 +150,69 @@ def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
     done = cli("ask", EXAMPLE, cwd=tmp_path, url=f"http://127.0.0.1:{free_port()}")
     assert done.returncode == 2
     assert "cannot open the Chroma store" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_upload_from_the_chat_reaches_every_process_of_the_server(
+    url: str, tmp_path: Path
+) -> None:
+    """Issue 19 in server mode: an admin's upload is indexed into the server, and another
+    process that has only the URL answers from it at once; a removal reaches it too."""
+    from bot.qa import QA
+    from indexing.indexer import Indexer
+    from tests.botapi_standin import BotAPIStandIn
+    from tests.conftest import DATA
+    from tests.test_telegram import ALICE, TOKEN, RunningBot, bot_settings, last_reply
+
+    corpus = tmp_path / "bot" / "corpus"
+    corpus.mkdir(parents=True)
+    shutil.copy(DATA / "districts" / "ly-nhan-2023.txt", corpus)
+    settings = Settings(chroma_url=url, corpus_dir=corpus, index_dir=tmp_path / "bot" / "state")
+    Indexer(settings).run()
+    reader = tmp_path / "reader"
+    reader.mkdir()
+
+    def ask() -> dict:
+        return json.loads(cli("ask", "--json", EXAMPLE, cwd=reader, url=url).stdout)
+
+    assert "kim-bang" not in json.dumps(ask()["citations"])  # not there before the upload
+    with BotAPIStandIn(TOKEN) as api:
+        chat = bot_settings(settings, api, settings.index_dir)
+        chat = chat.model_copy(update={"telegram_admins": str(ALICE)})
+        with RunningBot(chat, QA(settings)):
+            api.document(ALICE, "kim-bang-2023.txt", SAMPLE.read_bytes())
+            api.wait_for(
+                "editMessageText",
+                lambda p: "✅ kim-bang-2023.txt indexed" in str(p.get("text")),
+                timeout=120,
+            )
+            answer = ask()
+            assert answer["answered"] and answer["answer"].startswith("**109**")
+            assert answer["citations"][0]["source"] == "kim-bang-2023.txt"
+            stats = json.loads(cli("stats", "--json", cwd=reader, url=url).stdout)
+            assert stats["reports"] == 2
+
+            api.text(ALICE, "/remove kim-bang-2023.txt")
+            asked = last_reply(api, ALICE, "Remove kim-bang-2023.txt from the reports?")
+            token = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            api.push(
+                {
+                    "callback_query": {
+                        "id": "rm-server",
+                        "from": api.user(ALICE),
+                        "chat_instance": "x",
+                        "message": {
+                            "message_id": 7001,
+                            "date": 0,
+                            "chat": {"id": ALICE, "type": "private"},
+                            "text": "confirm",
+                        },
+                        "data": token,
+                    }
+                }
+            )
+            api.wait_for(
+                "editMessageText", lambda p: "Removed kim-bang-2023.txt" in str(p.get("text"))
+            )
+    stats = json.loads(cli("stats", "--json", cwd=reader, url=url).stdout)
+    assert stats["reports"] == 1 and not (corpus / "kim-bang-2023.txt").exists()
+    assert list(reader.iterdir()) == []

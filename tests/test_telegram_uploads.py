@@ -4,7 +4,11 @@ path, on an e5 index of its own."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +211,81 @@ def test_remove_asks_first_then_removes(uploads) -> None:  # noqa: ANN001
     api.text(ALICE, "/sources")
     listed = last_reply(api, ALICE, "Indexed reports")
     assert "kim-bang-2023.txt" not in str(listed["text"])
+
+
+def _bot_process(settings: Settings, api: BotAPIStandIn, log: Path) -> subprocess.Popen:
+    """`reportqa telegram` in a process of its own, as a server runs it."""
+    env = {
+        **os.environ,
+        "REPORTQA_CORPUS_DIR": str(settings.corpus_dir),
+        "REPORTQA_INDEX_DIR": str(settings.index_dir),
+        "REPORTQA_TELEGRAM_API_URL": api.base_url,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "REPORTQA_ALLOWED_USERS": f"{ALICE}, {ASKER}",
+        "REPORTQA_TELEGRAM_ADMINS": str(ALICE),
+        "REPORTQA_EMBED_BATCH_SIZE": "4",  # many small writes: the kill lands between two
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "telegram"], env=env, stdout=out, stderr=out
+        )
+
+
+def _hidden(corpus: Path) -> list[str]:
+    return sorted(p.name for p in corpus.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.slow
+def test_a_bot_killed_mid_upload_converges_when_it_starts_again(tmp_path: Path) -> None:
+    from bot.admin import interrupted
+    from indexing.indexer import Indexer
+    from indexing.store import Store
+    from tests.helpers import check_consistent, snapshot
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "districts" / "ly-nhan-2023.txt", corpus / "ly-nhan-2023.txt")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Indexer(settings).run()
+    filler = "\n\n".join(
+        f"Na zebraniu numer {n} mieszkańcy omówili z komitetem utrzymanie dróg i szkół."
+        for n in range(1, 201)
+    )
+    report = KIM_BANG + b"\n\n" + filler.encode()
+    log = tmp_path / "bot.log"
+    with BotAPIStandIn(TOKEN) as api:
+        bot = _bot_process(settings, api, log)
+        try:
+            api.document(ALICE, "kim-bang-2023.txt", report)
+            _edited(api, ALICE, "Indexing kim-bang-2023.txt… ")  # under way
+            bot.send_signal(signal.SIGKILL)
+            bot.wait(timeout=30)
+            # Killed mid-index: the file is whole or absent, never half written, and the
+            # index holds part of the report.
+            assert (corpus / "kim-bang-2023.txt").read_bytes() == report
+            store = Store(settings)
+            store.open("e5-small-q4", create=False)
+            entry = store.reports().get("kim-bang-2023.txt")
+            assert entry is None or entry.status == "pending", "the kill landed after the run"
+            stored = len(store.paragraph_numbers("kim-bang-2023.txt"))
+            print(f"killed with {stored} of the upload's paragraphs stored")
+            assert interrupted(corpus) == ["kim-bang-2023.txt"]
+
+            bot = _bot_process(settings, api, log)
+            deadline = time.monotonic() + 180
+            while _hidden(corpus) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert _hidden(corpus) == [], log.read_text(errors="replace")[-3000:]
+            api.text(ASKER, EXAMPLE)
+            answer = last_reply(api, ASKER, "<b>109</b>", timeout=120)
+            assert "kim-bang-2023.txt" in str(answer["text"]) + str(answer.get("reply_markup"))
+        finally:
+            bot.kill()
+            bot.wait(timeout=30)
+    # The same state as a clean index run over the same folder: no orphan paragraph, no
+    # duplicate, every report done.
+    clean = settings.model_copy(update={"index_dir": tmp_path / "clean"})
+    Indexer(clean).run()
+    expected = snapshot(clean)
+    check_consistent(expected)
+    assert snapshot(settings) == expected
