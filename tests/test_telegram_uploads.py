@@ -177,6 +177,53 @@ def test_two_admins_sending_the_same_file_at_once(uploads) -> None:  # noqa: ANN
     assert "binh-luc-2023.txt" in state["manifest"]
 
 
+def _pdf(text: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title("Hoa Lu report 2023")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+def _docx(*paragraphs: str) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_pdf_and_docx_reports_from_the_chat(uploads) -> None:  # noqa: ANN001
+    api, corpus, _ = uploads
+    api.document(
+        ALICE,
+        "hoa-lu-2023.pdf",
+        _pdf("In 2023 the district of Hoa Lu replicated 37 models of skilled mass mobilization."),
+    )
+    assert "Hoa Lu" in _edited(api, ALICE, "✅ hoa-lu-2023.pdf indexed")
+    api.document(
+        ALICE,
+        "tam-diep-2023.docx",  # a zip inside, and still a report, not an archive
+        _docx(
+            "Sprawozdanie dystryktu Tam Diep za rok 2023.",
+            "W 2023 roku w dystrykcie Tam Diep powielono 52 modele mobilizacji masowej.",
+        ),
+    )
+    assert "52" in _edited(api, ALICE, "✅ tam-diep-2023.docx indexed")
+    assert (corpus / "hoa-lu-2023.pdf").exists() and (corpus / "tam-diep-2023.docx").exists()
+    api.text(ASKER, "How many skilled mass mobilization models were replicated in Hoa Lu?")
+    answer = last_reply(api, ASKER, "<b>37</b>")
+    assert "hoa-lu-2023.pdf" in str(answer["text"]) + str(answer.get("reply_markup"))
+
+
 def test_remove_asks_first_then_removes(uploads) -> None:  # noqa: ANN001
     api, corpus, _ = uploads
     api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)  # the second upload: a replace
