@@ -356,7 +356,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "or use /ask.\n\n"
         f"Examples:\n{examples}\n\n"
         "/sources lists the reports, /new starts a fresh conversation. Tap a citation to "
-        "read the whole paragraph; 👍/👎 tell us how the answer was.",
+        "read the whole paragraph; 👍/👎 tell us how the answer was."
+        + (_ADMIN_HELP if core.admins.allows(update.effective_user) else ""),
     )
 
 
@@ -488,6 +489,10 @@ _ADMIN_TEXT = {
         "failed": "Lập chỉ mục {name} thất bại; không có gì thay đổi. Hãy thử lại.",
     },
 }
+_ADMIN_HELP = (
+    "\n\nYou are an admin: send a report as a file (PDF, DOCX, HTML, Markdown, text; up to "
+    "20 MB) to add it, or to replace the report of that name; /remove &lt;file&gt; removes one."
+)
 #: Figures shown in an upload's summary, each cited.
 SUMMARY_FIGURES = 3
 #: Seconds between edits of an upload's status message (Telegram rate-limits edits).

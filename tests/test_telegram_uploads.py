@@ -224,6 +224,14 @@ def test_pdf_and_docx_reports_from_the_chat(uploads) -> None:  # noqa: ANN001
     assert "hoa-lu-2023.pdf" in str(answer["text"]) + str(answer.get("reply_markup"))
 
 
+def test_help_tells_admins_how_to_add_reports(uploads) -> None:  # noqa: ANN001
+    api, _, _ = uploads
+    api.text(ALICE, "/help")
+    assert "send a report as a file" in str(last_reply(api, ALICE, "I answer questions")["text"])
+    api.text(ASKER, "/help")
+    assert "send a report" not in str(last_reply(api, ASKER, "I answer questions")["text"])
+
+
 def test_remove_asks_first_then_removes(uploads) -> None:  # noqa: ANN001
     api, corpus, _ = uploads
     api.document(ALICE, "kim-bang-2023.txt", KIM_BANG)  # the second upload: a replace
