@@ -5,6 +5,7 @@ path, on an e5 index of its own."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -286,6 +287,12 @@ def _bot_process(settings: Settings, api: BotAPIStandIn, log: Path) -> subproces
         )
 
 
+def _progress(params: dict) -> int:
+    """How many paragraphs an upload's progress edit says are embedded (0 if none)."""
+    found = re.search(r"Indexing \S+… (\d+)/\d+ paragraphs", str(params.get("text")))
+    return int(found.group(1)) if found else 0
+
+
 def _hidden(corpus: Path) -> list[str]:
     return sorted(p.name for p in corpus.iterdir() if p.name.startswith("."))
 
@@ -312,7 +319,7 @@ def test_a_bot_killed_mid_upload_converges_when_it_starts_again(tmp_path: Path) 
         bot = _bot_process(settings, api, log)
         try:
             api.document(ALICE, "kim-bang-2023.txt", report)
-            _edited(api, ALICE, "Indexing kim-bang-2023.txt… ")  # under way
+            api.wait_for("editMessageText", lambda p: _progress(p) >= 16, timeout=120)
             bot.send_signal(signal.SIGKILL)
             bot.wait(timeout=30)
             # Killed mid-index: the file is whole or absent, never half written, and the
@@ -324,6 +331,7 @@ def test_a_bot_killed_mid_upload_converges_when_it_starts_again(tmp_path: Path) 
             assert entry is None or entry.status == "pending", "the kill landed after the run"
             stored = len(store.paragraph_numbers("kim-bang-2023.txt"))
             print(f"killed with {stored} of the upload's paragraphs stored")
+            assert stored > 0, "the kill landed before the first write"
             assert interrupted(corpus) == ["kim-bang-2023.txt"]
 
             bot = _bot_process(settings, api, log)
