@@ -145,9 +145,9 @@ def check(name: str, data: bytes, size: int | None = None) -> str:
     from indexing.loaders import supported
 
     stored = report_name(name)
-    megabytes = (size if size is not None else len(data)) / (1024 * 1024)
-    if (size or len(data)) > MAX_BYTES:
-        raise Rejected("too_big", name=stored, size=f"{megabytes:.1f}")
+    measured = size or len(data)
+    if measured > MAX_BYTES:
+        raise Rejected("too_big", name=stored, size=f"{measured / (1024 * 1024):.1f}")
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06") and not stored.lower().endswith(".docx"):
         raise Rejected("archive", name=stored)
     if stored.lower().endswith((".zip", ".7z", ".rar", ".tar", ".gz", ".tgz")):
@@ -252,8 +252,7 @@ def interrupted(corpus: Path) -> list[str]:
 def _interrupted(corpus: Path) -> dict[Path, str]:
     found = {}
     for marker in sorted(corpus.glob(f"{_PENDING_PREFIX}*")):
-        pid = marker.name[len(_PENDING_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+        if _owner_runs(marker, _PENDING_PREFIX):
             continue
         with contextlib.suppress(OSError, UnicodeDecodeError):
             source = marker.read_text(encoding="utf-8").strip()
@@ -370,11 +369,16 @@ def sweep(corpus: Path) -> None:
     """Remove what killed uploads left (hidden, so never indexed): the files of processes
     that no longer run, so another bot process's upload in progress is left alone."""
     for leftover in corpus.glob(f"{_PART_PREFIX}*"):
-        pid = leftover.name[len(_PART_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+        if _owner_runs(leftover, _PART_PREFIX):
             continue
         with contextlib.suppress(OSError):
             leftover.unlink()
+
+
+def _owner_runs(hidden: Path, prefix: str) -> bool:
+    """Whether another process that still runs wrote this `<prefix><pid>-…` file."""
+    pid = hidden.name[len(prefix) :].partition("-")[0]
+    return pid.isdigit() and int(pid) != os.getpid() and _running(int(pid))
 
 
 def _running(pid: int) -> bool:
